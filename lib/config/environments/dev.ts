@@ -1,0 +1,28 @@
+import type { EnvironmentConfigInput } from '../schema';
+import { trackmanBackend } from './trackman-backend';
+
+/** Development: a smaller network, short retention, everything removable. */
+export const dev: EnvironmentConfigInput = {
+  name: 'dev',
+  account: '111111111111',
+  region: 'eu-west-1',
+  removalPolicy: 'destroy',
+  logRetentionDays: 14,
+  network: { mode: 'create', cidr: '10.40.0.0/20', maxAzs: 2 },
+  sources: [
+    trackmanBackend({
+      host: 'trackman-backend-dev.cluster-example.eu-west-1.rds.amazonaws.com',
+      credentialsSecretArn:
+        'arn:aws:secretsmanager:eu-west-1:111111111111:secret:trackman-backend/lake-reader-AbCdEf',
+      securityGroupId: 'sg-0123456789abcdef0',
+    }),
+  ],
+  lake: {
+    accessLogExpirationDays: 30,
+    noncurrentVersionExpirationDays: 7,
+    athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3, resultsExpirationDays: 7 },
+  },
+  ingestion: { maxWorkers: 4 },
+  alarmEmails: ['data-platform-dev@trackman.example'],
+  monthlyBudgetUsd: 300,
+};

@@ -1,0 +1,24 @@
+import type { EnvironmentConfigInput } from '../schema';
+import { trackmanBackend } from './trackman-backend';
+
+/** Production: three AZs, the existing trackman-lake bucket, everything retained. */
+export const prod: EnvironmentConfigInput = {
+  name: 'prod',
+  account: '222222222222',
+  region: 'eu-west-1',
+  removalPolicy: 'retain',
+  logRetentionDays: 365,
+  network: { mode: 'create', cidr: '10.41.0.0/20', maxAzs: 3 },
+  sources: [
+    trackmanBackend({
+      host: 'trackman-backend.cluster-example.eu-west-1.rds.amazonaws.com',
+      readReplicaHost: 'trackman-backend.cluster-ro-example.eu-west-1.rds.amazonaws.com',
+      credentialsSecretArn:
+        'arn:aws:secretsmanager:eu-west-1:222222222222:secret:trackman-backend/lake-reader-GhIjKl',
+      securityGroupId: 'sg-0fedcba9876543210',
+    }),
+  ],
+  lake: { bucketName: 'trackman-lake' },
+  alarmEmails: ['data-platform@trackman.example'],
+  monthlyBudgetUsd: 2000,
+};

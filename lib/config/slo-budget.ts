@@ -1,0 +1,104 @@
+/**
+ * The lake freshness SLO as arithmetic over the ingestion settings.
+ *
+ * A row inserted just after a run has read its table waits for that run to end,
+ * then for the next schedule tick that finds the job idle, then for that run to
+ * land it. When a run can outlast the schedule interval, the ticks in between
+ * are skipped (one run per job at a time), so the wait for an idle tick is the
+ * run time rounded up to whole intervals:
+ *
+ *   attempt      = jobTimeout + startupAllowance
+ *   table        = maxAttempts x attempt + sum of the retry waits
+ *   run          = ceil(tables / maxConcurrency) x table
+ *   worst case   = ceil(run / interval) x interval + run
+ *
+ * When a run fits in one interval this is interval + run, the formula of the
+ * design document; past that it grows by whole intervals, which the simpler
+ * formula misses. The watermark is written inside the job run, so it needs no
+ * term of its own.
+ */
+
+/** The parts of an environment's config the budget reads. */
+export interface LakeBudgetInput {
+  readonly ingestion: {
+    readonly scheduleIntervalMinutes: number;
+    readonly jobTimeoutMinutes: number;
+    readonly startupAllowanceMinutes: number;
+    readonly maxAttempts: number;
+    readonly retryIntervalSeconds: number;
+    readonly retryBackoffRate: number;
+    readonly retryMaxDelaySeconds: number;
+    readonly maxConcurrency: number;
+  };
+  readonly slo: { readonly lakeFreshnessMinutes: number };
+  readonly sources: readonly { readonly tables: readonly unknown[] }[];
+}
+
+export interface LakeBudget {
+  /** Seconds the retry waits of one table add up to, each capped at the max delay. */
+  readonly retryWaitSeconds: number;
+  /** Longest one table can take within a run, all attempts included (minutes). */
+  readonly tableMinutes: number;
+  /** Tables run at most maxConcurrency at a time: how many rounds a run can need. */
+  readonly rounds: number;
+  /** Longest one workflow run can take (minutes); the workflow timeout. */
+  readonly runMinutes: number;
+  /** Worst-case minutes from insert to landed in the lake. */
+  readonly worstCaseMinutes: number;
+  readonly sloMinutes: number;
+}
+
+/** Waits before attempts 2..n, as Step Functions computes them (interval x rate^k, capped). */
+export function retryWaitsSeconds(ingestion: LakeBudgetInput['ingestion']): number[] {
+  const waits: number[] = [];
+  for (let retry = 0; retry < ingestion.maxAttempts - 1; retry++) {
+    const wait = ingestion.retryIntervalSeconds * ingestion.retryBackoffRate ** retry;
+    waits.push(Math.min(wait, ingestion.retryMaxDelaySeconds));
+  }
+  return waits;
+}
+
+export function lakeBudget(config: LakeBudgetInput): LakeBudget {
+  const ingestion = config.ingestion;
+  const tableCount = config.sources.reduce((sum, source) => sum + source.tables.length, 0);
+  const retryWaitSeconds = retryWaitsSeconds(ingestion).reduce((a, b) => a + b, 0);
+  const tableMinutes =
+    ingestion.maxAttempts * (ingestion.jobTimeoutMinutes + ingestion.startupAllowanceMinutes) +
+    retryWaitSeconds / 60;
+  const rounds = Math.max(1, Math.ceil(tableCount / ingestion.maxConcurrency));
+  const runMinutes = rounds * tableMinutes;
+  const interval = ingestion.scheduleIntervalMinutes;
+  const worstCaseMinutes = Math.ceil(runMinutes / interval) * interval + runMinutes;
+  return {
+    retryWaitSeconds,
+    tableMinutes,
+    rounds,
+    runMinutes,
+    worstCaseMinutes,
+    sloMinutes: config.slo.lakeFreshnessMinutes,
+  };
+}
+
+export interface BudgetIssue {
+  readonly path: (string | number)[];
+  readonly input: unknown;
+  readonly message: string;
+}
+
+/** Why the ingestion settings cannot meet the lake SLO, as config issues (empty when they can). */
+export function lakeBudgetIssues(config: LakeBudgetInput): BudgetIssue[] {
+  const budget = lakeBudget(config);
+  if (budget.worstCaseMinutes <= budget.sloMinutes) return [];
+  const i = config.ingestion;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return [
+    {
+      path: ['ingestion', 'scheduleIntervalMinutes'],
+      input: i.scheduleIntervalMinutes,
+      message:
+        `settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (${budget.sloMinutes}); ` +
+        `these give ${round(budget.worstCaseMinutes)} min = ceil(run ${round(budget.runMinutes)} / interval ${i.scheduleIntervalMinutes}) x ${i.scheduleIntervalMinutes} + run, ` +
+        `where run = ${budget.rounds} round(s) x (${i.maxAttempts} attempt(s) x (jobTimeoutMinutes ${i.jobTimeoutMinutes} + startupAllowanceMinutes ${i.startupAllowanceMinutes}) + retry waits ${round(budget.retryWaitSeconds / 60)} min)`,
+    },
+  ];
+}

@@ -1,0 +1,122 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { NetworkConfig } from '../config';
+import { LogsKey } from './logs-key';
+
+/** AWS services the data services call, reached through interface endpoints instead of the internet. */
+export const INTERFACE_ENDPOINT_SERVICES: Readonly<Record<string, ec2.InterfaceVpcEndpointAwsService>> = {
+  Glue: ec2.InterfaceVpcEndpointAwsService.GLUE,
+  SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+  Kms: ec2.InterfaceVpcEndpointAwsService.KMS,
+  CloudWatchLogs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+  CloudWatchMonitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+  Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+  StepFunctions: ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
+  Sns: ec2.InterfaceVpcEndpointAwsService.SNS,
+};
+
+export interface DataNetworkProps {
+  readonly network: NetworkConfig;
+  /** Retention of the VPC flow log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** What happens to the flow log group and its key when removed. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The network the data services run in: private subnets across Availability
+ * Zones, VPC endpoints for S3 and the AWS APIs the jobs call, flow logs, and a
+ * default security group that admits nothing. Either a new VPC or an existing
+ * one (where trackman-backend lives).
+ */
+export class DataNetwork extends Construct {
+  public readonly vpc: ec2.IVpc;
+  /** The subnets Glue connections, DMS and in-VPC functions use. */
+  public readonly dataSubnets: ec2.SubnetSelection;
+  /** The flow log group; undefined for an imported VPC, whose owner governs its flow logs. */
+  public readonly flowLogGroup?: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: DataNetworkProps) {
+    super(scope, id);
+    const network = props.network;
+
+    if (network.mode === 'create') {
+      const egress = network.natGateways > 0;
+      this.dataSubnets = { subnetGroupName: 'Data' };
+      const vpc = new ec2.Vpc(this, 'Vpc', {
+        ipAddresses: ec2.IpAddresses.cidr(network.cidr),
+        maxAzs: network.maxAzs,
+        natGateways: network.natGateways,
+        subnetConfiguration: [
+          ...(egress ? [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26 }] : []),
+          {
+            name: 'Data',
+            subnetType: egress ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+            cidrMask: 24,
+          },
+        ],
+        createInternetGateway: egress,
+        restrictDefaultSecurityGroup: true,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+      });
+      this.vpc = vpc;
+
+      const key = new LogsKey(this, 'FlowLogsKey', {
+        purpose: 'VPC flow',
+        removalPolicy: props.removalPolicy,
+      });
+      this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+        encryptionKey: key.key,
+        retention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      });
+      vpc.addFlowLog('FlowLog', {
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+        trafficType: ec2.FlowLogTrafficType.ALL,
+      });
+    } else {
+      this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+        vpcId: network.vpcId,
+        vpcCidrBlock: network.vpcCidr,
+        availabilityZones: network.availabilityZones,
+        privateSubnetIds: network.privateSubnetIds,
+        privateSubnetRouteTableIds: network.privateSubnetRouteTableIds,
+      });
+      this.dataSubnets = { subnets: this.vpc.privateSubnets };
+    }
+
+    if (network.mode === 'create' || network.createEndpoints) {
+      this.addEndpoints(network.mode === 'create' ? network.cidr : network.vpcCidr);
+    }
+  }
+
+  /** @param vpcCidr the VPC range as a literal, so the ingress rule can be checked at synth */
+  private addEndpoints(vpcCidr: string): void {
+    this.vpc.addGatewayEndpoint('S3Endpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [this.dataSubnets],
+    });
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Interface endpoints: HTTPS from inside the VPC',
+      allowAllOutbound: false,
+    });
+    endpointSecurityGroup.addIngressRule(
+      ec2.Peer.ipv4(vpcCidr),
+      ec2.Port.tcp(443),
+      'HTTPS to AWS APIs from the VPC',
+    );
+    for (const [name, service] of Object.entries(INTERFACE_ENDPOINT_SERVICES)) {
+      this.vpc.addInterfaceEndpoint(`${name}Endpoint`, {
+        service,
+        subnets: this.dataSubnets,
+        securityGroups: [endpointSecurityGroup],
+        privateDnsEnabled: true,
+        open: false,
+      });
+    }
+  }
+}
