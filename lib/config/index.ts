@@ -5,14 +5,15 @@ import { validateConfig } from './validate';
 
 export * from './schema';
 export { ConfigError, validateConfig } from './validate';
-export { lakeBudget } from './slo-budget';
+export { lakeBudget, type LakeBudget } from './slo-budget';
+export * from './naming';
 
 /** Every environment the app knows, in deployment order. */
 export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfigInput>> = { dev, prod };
 
 /** The validated config of one environment. */
 export function loadConfig(name: string): EnvironmentConfig {
-  const input = ENVIRONMENTS[name];
+  const input = Object.hasOwn(ENVIRONMENTS, name) ? ENVIRONMENTS[name] : undefined;
   if (input === undefined) {
     throw new Error(`Unknown environment "${name}": expected one of ${Object.keys(ENVIRONMENTS).join(', ')}`);
   }

@@ -7,6 +7,7 @@
  * path and the value received.
  */
 import { z } from 'zod';
+import { tableSlug } from './naming';
 import { lakeBudgetIssues } from './slo-budget';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -16,11 +17,9 @@ export const LOG_RETENTION_DAYS = [
 
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 const sqlIdentifier = (what: string) =>
-  z
-    .string()
-    .regex(SQL_IDENTIFIER, {
-      error: `a ${what}: letters, digits, _ or $, starting with a letter or _, at most 63 characters`,
-    });
+  z.string().regex(SQL_IDENTIFIER, {
+    error: `a ${what}: letters, digits, _ or $, starting with a letter or _, at most 63 characters`,
+  });
 
 const positiveInt = (what: string) =>
   z.int({ error: `${what} as a whole number` }).positive({ error: `${what} greater than 0` });
@@ -225,6 +224,7 @@ export const LakeSchema = z
       .prefault({})
       .describe('The lake Athena workgroup.'),
   })
+  .prefault({})
   .describe('The lake bucket and its catalog.');
 
 export const IngestionSchema = z
@@ -358,13 +358,14 @@ export const EnvironmentConfigSchema = z
       sourceNames.add(source.name);
       const tableNames = new Set<string>();
       source.tables.forEach((table, t) => {
-        const key = `${table.schema}.${table.name}`.toLowerCase();
+        // The slug names the table's lake prefix, Glue job and catalog table, so it must be unique too.
+        const key = tableSlug(table);
         if (tableNames.has(key)) {
           ctx.addIssue({
             code: 'custom',
             path: ['sources', s, 'tables', t, 'name'],
             input: `${table.schema}.${table.name}`,
-            message: `a table not listed twice in source ${source.name}`,
+            message: `a table not listed twice in source ${source.name} (compared as ${key}, the name of its lake prefix and Glue job)`,
           });
         }
         tableNames.add(key);

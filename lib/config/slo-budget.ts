@@ -61,20 +61,21 @@ export function retryWaitsSeconds(ingestion: LakeBudgetInput['ingestion']): numb
 export function lakeBudget(config: LakeBudgetInput): LakeBudget {
   const ingestion = config.ingestion;
   const tableCount = config.sources.reduce((sum, source) => sum + source.tables.length, 0);
-  const retryWaitSeconds = retryWaitsSeconds(ingestion).reduce((a, b) => a + b, 0);
-  const tableMinutes =
-    ingestion.maxAttempts * (ingestion.jobTimeoutMinutes + ingestion.startupAllowanceMinutes) +
-    retryWaitSeconds / 60;
+  // Whole seconds throughout, so float error cannot push a run over an interval boundary.
+  const retryWaitSeconds = Math.ceil(retryWaitsSeconds(ingestion).reduce((a, b) => a + b, 0));
+  const tableSeconds =
+    ingestion.maxAttempts * (ingestion.jobTimeoutMinutes + ingestion.startupAllowanceMinutes) * 60 +
+    retryWaitSeconds;
   const rounds = Math.max(1, Math.ceil(tableCount / ingestion.maxConcurrency));
-  const runMinutes = rounds * tableMinutes;
-  const interval = ingestion.scheduleIntervalMinutes;
-  const worstCaseMinutes = Math.ceil(runMinutes / interval) * interval + runMinutes;
+  const runSeconds = rounds * tableSeconds;
+  const intervalSeconds = ingestion.scheduleIntervalMinutes * 60;
+  const worstCaseSeconds = Math.ceil(runSeconds / intervalSeconds) * intervalSeconds + runSeconds;
   return {
     retryWaitSeconds,
-    tableMinutes,
+    tableMinutes: tableSeconds / 60,
     rounds,
-    runMinutes,
-    worstCaseMinutes,
+    runMinutes: runSeconds / 60,
+    worstCaseMinutes: worstCaseSeconds / 60,
     sloMinutes: config.slo.lakeFreshnessMinutes,
   };
 }
@@ -87,6 +88,15 @@ export interface BudgetIssue {
 
 /** Why the ingestion settings cannot meet the lake SLO, as config issues (empty when they can). */
 export function lakeBudgetIssues(config: LakeBudgetInput): BudgetIssue[] {
+  const i0 = config.ingestion;
+  // Out-of-range values are reported by their own fields; a budget over them would only add noise.
+  const usable = [
+    i0.scheduleIntervalMinutes,
+    i0.maxConcurrency,
+    i0.maxAttempts,
+    config.slo.lakeFreshnessMinutes,
+  ].every((n) => Number.isFinite(n) && n >= 1);
+  if (!usable) return [];
   const budget = lakeBudget(config);
   if (budget.worstCaseMinutes <= budget.sloMinutes) return [];
   const i = config.ingestion;

@@ -21,15 +21,31 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 function formatValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value);
-  return json.length > 120 ? `${json.slice(0, 117)}...` : json;
+  // JSON.stringify gives undefined for functions and symbols.
+  const json: string | undefined = JSON.stringify(value);
+  const text = json ?? typeof value;
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-/** One line per issue: the field, what was expected, and the value received. */
-export function formatIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length > 0 ? formatPath(issue.path) : '(config)';
-  const expected = issue.message.replace(/^Invalid input: /, '');
-  return `${field}: expected ${expected}; received ${formatValue(issue.input)}`;
+/**
+ * Lines for one issue: the field, what was expected, and the value received.
+ * An unknown key becomes one line per key, naming the key itself.
+ */
+export function formatIssue(issue: z.core.$ZodIssue): string[] {
+  const field = (path: readonly PropertyKey[]) => (path.length > 0 ? formatPath(path) : '(config)');
+  if (issue.code === 'unrecognized_keys') {
+    const parent: Record<string, unknown> =
+      typeof issue.input === 'object' && issue.input !== null ? issue.input : {};
+    return issue.keys.map(
+      (key) =>
+        `${field([...issue.path, key])}: expected no such field (misspelt or misplaced?); received ${formatValue(parent[key])}`,
+    );
+  }
+  const expected =
+    issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')
+      ? issue.expected
+      : issue.message.replace(/^Invalid input: /, '');
+  return [`${field(issue.path)}: expected ${expected}; received ${formatValue(issue.input)}`];
 }
 
 /**
@@ -39,5 +55,5 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
 export function validateConfig(input: unknown, environment: string): EnvironmentConfig {
   const result = EnvironmentConfigSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  throw new ConfigError(environment, result.error.issues.map(formatIssue));
+  throw new ConfigError(environment, result.error.issues.flatMap(formatIssue));
 }

@@ -37,6 +37,12 @@ export class DataNetwork extends Construct {
   public readonly dataSubnets: ec2.SubnetSelection;
   /** The flow log group; undefined for an imported VPC, whose owner governs its flow logs. */
   public readonly flowLogGroup?: logs.LogGroup;
+  /**
+   * The security group of the data services (Glue job workers, DMS). Members
+   * reach each other on every TCP port (Glue requires it between the workers of
+   * a job) and AWS APIs on HTTPS; each source admits it on its database port.
+   */
+  public readonly dataServicesSecurityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: DataNetworkProps) {
     super(scope, id);
@@ -87,6 +93,21 @@ export class DataNetwork extends Construct {
       });
       this.dataSubnets = { subnets: this.vpc.privateSubnets };
     }
+
+    this.dataServicesSecurityGroup = new ec2.SecurityGroup(this, 'DataServicesSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Glue job workers and DMS: each other, AWS APIs over HTTPS, the source databases',
+      allowAllOutbound: false,
+    });
+    const self = this.dataServicesSecurityGroup;
+    self.addIngressRule(self, ec2.Port.allTcp(), 'Glue workers of a job talk to each other');
+    self.addEgressRule(self, ec2.Port.allTcp(), 'Glue workers of a job talk to each other');
+    // The data subnets route nowhere but the VPC and the S3 gateway endpoint (unless NAT is configured).
+    self.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'AWS APIs: interface endpoints and the S3 gateway endpoint',
+    );
 
     if (network.mode === 'create' || network.createEndpoints) {
       this.addEndpoints(network.mode === 'create' ? network.cidr : network.vpcCidr);

@@ -20,6 +20,8 @@ export const LakeZone = {
 } as const;
 
 export interface LakeBucketProps {
+  /** The bucket's name (see lakeBucketName in lib/config/naming.ts). */
+  readonly bucketName: string;
   readonly lake: LakeConfig;
   /** RETAIN for production data; DESTROY (with auto-delete of objects) only in dev. */
   readonly removalPolicy: RemovalPolicy;
@@ -66,7 +68,7 @@ export class LakeBucket extends Construct {
     });
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: lake.bucketName,
+      bucketName: props.bucketName,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,

@@ -3,7 +3,7 @@ import type * as glue from 'aws-cdk-lib/aws-glue';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config';
+import { lakeBucketName, type EnvironmentConfig } from '../config';
 import { LakeBucket } from '../constructs/lake-bucket';
 import { LakeCatalog } from '../constructs/lake-catalog';
 import { removalPolicy } from './policies';
@@ -27,7 +27,11 @@ export class LakeStorageStack extends Stack {
     const { config } = props;
     const policy = removalPolicy(config);
 
-    const lake = new LakeBucket(this, 'Lake', { lake: config.lake, removalPolicy: policy });
+    const lake = new LakeBucket(this, 'Lake', {
+      bucketName: lakeBucketName(config),
+      lake: config.lake,
+      removalPolicy: policy,
+    });
     const catalog = new LakeCatalog(this, 'Catalog', {
       lake: config.lake,
       environment: config.name,

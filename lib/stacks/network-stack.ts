@@ -13,6 +13,7 @@ export interface NetworkStackProps extends StackProps {
 export class NetworkStack extends Stack {
   public readonly vpc: ec2.IVpc;
   public readonly dataSubnets: ec2.SubnetSelection;
+  public readonly dataServicesSecurityGroup: ec2.ISecurityGroup;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
@@ -23,5 +24,6 @@ export class NetworkStack extends Stack {
     });
     this.vpc = network.vpc;
     this.dataSubnets = network.dataSubnets;
+    this.dataServicesSecurityGroup = network.dataServicesSecurityGroup;
   }
 }

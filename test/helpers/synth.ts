@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../lib/app';
+import type { EnvironmentStage } from '../../lib/stages/environment-stage';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The context the CLI gives the app: cdk.json feature flags plus the committed lookups. */
+export function projectContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const lookups = JSON.parse(readFileSync(join(ROOT, 'cdk.context.json'), 'utf8')) as Record<string, unknown>;
+  return { ...cdkJson.context, ...lookups };
+}
+
+/**
+ * Builds one environment's stage as the CLI would, without the compliance
+ * plugin (tests run the pack with validateScope) and without the built-in
+ * CloudFormation validation (slow, and run by the real synth).
+ */
+export function buildStage(environment: string): EnvironmentStage {
+  const { stages } = buildApp({
+    environments: [environment],
+    compliance: false,
+    appProps: { context: projectContext(), builtinCloudFormationValidation: false },
+  });
+  return stages[0];
+}
+
+/** Templates of one stage's stacks, synthesized once. */
+export function templatesOf(stage: EnvironmentStage): Record<string, Template> {
+  const stacks: Record<string, Stack> = { network: stage.network, lakeStorage: stage.lakeStorage };
+  return Object.fromEntries(Object.entries(stacks).map(([name, stack]) => [name, Template.fromStack(stack)]));
+}
+
+/** Logical ids of a template's resources of one type. */
+export function logicalIdsOf(template: Template, type: string): string[] {
+  return Object.keys(template.findResources(type)).sort();
+}
