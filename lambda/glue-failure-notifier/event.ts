@@ -1,0 +1,71 @@
+/**
+ * The EventBridge event the function accepts: a Glue Job State Change in one
+ * of the states the rule forwards.
+ */
+import { z } from 'zod';
+import { parseOrThrow } from '../shared/validation';
+
+/** The states the notifier reports; the EventBridge rule forwards only these. */
+export const FAILURE_STATES = ['FAILED', 'TIMEOUT', 'STOPPED'] as const;
+export type FailureState = (typeof FAILURE_STATES)[number];
+
+const GlueJobStateChangeSchema = z.looseObject(
+  {
+    'detail-type': z.literal('Glue Job State Change', { error: '"Glue Job State Change"' }),
+    source: z.literal('aws.glue', { error: '"aws.glue"' }),
+    account: z
+      .string({ error: 'an AWS account id' })
+      .regex(/^\d{12}$/, { error: 'a 12-digit AWS account id' }),
+    region: z
+      .string({ error: 'an AWS region name' })
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'an AWS region name such as eu-west-1' }),
+    time: z.string({ error: 'the event time as a string' }),
+    detail: z.looseObject(
+      {
+        jobName: z.string({ error: 'a Glue job name' }).min(1, { error: 'a non-empty Glue job name' }),
+        jobRunId: z.string({ error: 'a Glue job run id' }).min(1, { error: 'a non-empty Glue job run id' }),
+        state: z.enum(FAILURE_STATES, {
+          error: `one of ${FAILURE_STATES.join(', ')} (the states the rule forwards)`,
+        }),
+        message: z.string({ error: 'a message as a string' }).optional(),
+      },
+      { error: 'the detail of a Glue Job State Change' },
+    ),
+  },
+  { error: 'an EventBridge Glue Job State Change event' },
+);
+
+/** The part of the event the notification needs. */
+export interface JobStateChange {
+  readonly jobName: string;
+  readonly runId: string;
+  readonly state: FailureState;
+  readonly account: string;
+  readonly region: string;
+  /** When EventBridge saw the change (ISO 8601). */
+  readonly time: string;
+  /** Glue's short description of the change. */
+  readonly message?: string;
+}
+
+/**
+ * Checks the event and keeps what the notification needs.
+ * @throws ValidationError naming each wrong field; nothing may be published when it throws.
+ */
+export function parseJobStateChange(event: unknown): JobStateChange {
+  const parsed = parseOrThrow(
+    GlueJobStateChangeSchema,
+    event,
+    'Invalid Glue Job State Change event',
+    '(event)',
+  );
+  return {
+    jobName: parsed.detail.jobName,
+    runId: parsed.detail.jobRunId,
+    state: parsed.detail.state,
+    account: parsed.account,
+    region: parsed.region,
+    time: parsed.time,
+    message: parsed.detail.message,
+  };
+}
