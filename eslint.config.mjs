@@ -38,6 +38,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/unbound-method': 'off',
+      // Template JSON is untyped by nature.
+      '@typescript-eslint/no-explicit-any': 'off',
     },
   },
   {

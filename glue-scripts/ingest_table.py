@@ -3,7 +3,7 @@
 This file is only the Glue/Spark/boto3 layer. What the run does, and in which
 order, is decided by ingest_helpers.run_ingestion; argument checks, partition
 values, S3 keys and the watermark document are built there too and unit tested
-locally. Glue ships ingest_helpers.py beside this script with --extra-py-files.
+locally. Glue puts pylib/ (zipped, with --extra-py-files) on sys.path, so ingest_helpers imports by name.
 
 Job arguments, read modes, output layout, watermark format and retry behaviour
 are described in docs/ingestion-job.md.

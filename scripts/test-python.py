@@ -5,8 +5,8 @@
    pyspark and awsglue, which are not installed here, so compiling is the only
    check it gets locally). Compiled files go to a temporary directory, never
    into the tree.
-2. Runs the unittest suites under glue-scripts/tests with glue-scripts/ on
-   sys.path, the way Glue puts --extra-py-files beside the script.
+2. Runs the unittest suites under glue-scripts/tests with glue-scripts/pylib on
+   sys.path, the way Glue puts the --extra-py-files zip on it.
 
 Exits non-zero if any file fails to compile, no test is found, or a test fails.
 Standard library only; run from anywhere with `python3 scripts/test-python.py`.
@@ -61,7 +61,8 @@ def main():
 
     # Importing the modules under test must not leave __pycache__ in the tree.
     sys.dont_write_bytecode = True
-    sys.path.insert(0, str(GLUE_SCRIPTS))
+    # pylib/ reaches Glue as a zip through --extra-py-files, which puts it on sys.path.
+    sys.path.insert(0, str(GLUE_SCRIPTS / "pylib"))
     suite = unittest.defaultTestLoader.discover(
         start_dir=str(TESTS), pattern="test*.py", top_level_dir=str(TESTS)
     )

@@ -13,8 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 GLUE_SCRIPTS = Path(__file__).resolve().parent.parent
-if str(GLUE_SCRIPTS) not in sys.path:
-    sys.path.insert(0, str(GLUE_SCRIPTS))
+# pylib/ is shipped to Glue as a zip through --extra-py-files, which puts it on sys.path.
+PYLIB = GLUE_SCRIPTS / "pylib"
+if str(PYLIB) not in sys.path:
+    sys.path.insert(0, str(PYLIB))
 
 import ingest_helpers as h  # noqa: E402
 
@@ -1259,7 +1261,7 @@ class ModuleShapeTest(unittest.TestCase):
     """Checks py_compile cannot make: the helper stays importable without Glue,
     and the Glue entry only calls helpers that exist."""
 
-    helpers_tree = ast.parse((GLUE_SCRIPTS / "ingest_helpers.py").read_text("utf-8"))
+    helpers_tree = ast.parse((PYLIB / "ingest_helpers.py").read_text("utf-8"))
     entry_tree = ast.parse((GLUE_SCRIPTS / "ingest_table.py").read_text("utf-8"))
 
     def test_helpers_import_only_the_standard_library(self):

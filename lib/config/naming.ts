@@ -35,6 +35,11 @@ export function controlPrefix(source: Pick<SourceConfig, 'name'>, table: TableCo
   return `_control/${source.name}/${tableSlug(table)}/`;
 }
 
+/** `trackman_dev_lake`: the lake's Glue Data Catalog database, the name analysts type in Athena. */
+export function catalogDatabaseName(environment: string): string {
+  return `trackman_${environment}_lake`;
+}
+
 /** `trackman_backend__public_shots`: the table's name in the lake's Glue Data Catalog database. */
 export function catalogTableName(source: Pick<SourceConfig, 'name'>, table: TableConfig): string {
   return `${source.name.replace(/-/g, '_')}__${tableSlug(table)}`;

@@ -208,6 +208,14 @@ export const LakeSchema = z
     accessLogExpirationDays: positiveInt('days')
       .default(365)
       .describe('Days the server access logs of the lake bucket are kept. @default 365'),
+    manageCatalogEncryption: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Set the Data Catalog encryption settings of the account and region (metadata and connection passwords ' +
+          'with the lake key). They are one per account and region: when two environments share an account, set ' +
+          'this false in all but one. @default true',
+      ),
     athena: z
       .strictObject({
         bytesScannedCutoffPerQuery: z

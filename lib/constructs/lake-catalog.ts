@@ -4,7 +4,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { LakeConfig } from '../config';
+import { catalogDatabaseName, type LakeConfig } from '../config';
 
 export interface LakeCatalogProps {
   readonly lake: LakeConfig;
@@ -36,12 +36,26 @@ export class LakeCatalog extends Construct {
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
     this.database = new glue.Database(this, 'Database', {
-      databaseName: `trackman_${props.environment}_lake`,
+      databaseName: catalogDatabaseName(props.environment),
       description:
         'Trackman data lake: tables landed from the source databases, partitioned by ingestion date and hour',
       locationUri: props.lakeBucket.s3UrlForObject('raw/'),
     });
     this.database.applyRemovalPolicy(removalPolicy);
+
+    if (lake.manageCatalogEncryption) {
+      // Account- and region-wide: catalog metadata and connection passwords encrypted with the lake key.
+      new glue.CfnDataCatalogEncryptionSettings(this, 'EncryptionSettings', {
+        catalogId: Stack.of(this).account,
+        dataCatalogEncryptionSettings: {
+          encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: props.key.keyArn },
+          connectionPasswordEncryption: {
+            returnConnectionPasswordEncrypted: true,
+            kmsKeyId: props.key.keyArn,
+          },
+        },
+      });
+    }
 
     this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
       encryption: s3.BucketEncryption.KMS,

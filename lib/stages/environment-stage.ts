@@ -1,6 +1,8 @@
-import { Stage, Tags, type StageProps } from 'aws-cdk-lib';
+import { Stack, Stage, Tags, type StackProps, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { AlertingStack } from '../stacks/alerting-stack';
+import { IngestionStack } from '../stacks/ingestion-stack';
 import { LakeStorageStack } from '../stacks/lake-storage-stack';
 import { NetworkStack } from '../stacks/network-stack';
 
@@ -11,34 +13,65 @@ export interface EnvironmentStageProps extends StageProps {
   readonly config: EnvironmentConfig;
 }
 
-/** One environment (dev, prod, ...): its stacks, wired together, in one account and region. */
+/**
+ * One environment (dev, prod, ...): its stacks, wired together, in one account
+ * and region. Stateful stacks (lake storage) are apart from stateless ones
+ * (ingestion), so the stateless ones can be replaced freely.
+ */
 export class EnvironmentStage extends Stage {
   public readonly network: NetworkStack;
   public readonly lakeStorage: LakeStorageStack;
+  public readonly alerting: AlertingStack;
+  public readonly ingestion: IngestionStack;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { config } = props;
     super(scope, id, { ...props, env: { account: config.account, region: config.region } });
-    Tags.of(this).add('Project', PROJECT_TAG);
-    Tags.of(this).add('Environment', config.name);
 
-    const stackName = (component: string) => `trackman-${config.name}-${component}`;
-    const describe = (what: string) => `Trackman data platform (${config.name}): ${what}`;
-
-    this.network = new NetworkStack(this, 'Network', {
+    /**
+     * Props every stack shares. The cost-allocation tags go on twice on purpose:
+     * as stack tags, which CloudFormation applies to every resource that supports
+     * tags (also those whose L1 construct has no Tags property), and through
+     * Tags.of, which writes them into the template where `cdk diff` and the tests see them.
+     */
+    const stackProps = (component: string, what: string): StackProps & { config: EnvironmentConfig } => ({
       config,
-      stackName: stackName('network'),
-      description: describe('VPC, endpoints and flow logs for the data services'),
+      stackName: `trackman-${config.name}-${component}`,
+      description: `Trackman data platform (${config.name}): ${what}`,
+      tags: { Project: PROJECT_TAG, Environment: config.name, Component: component },
       terminationProtection: config.removalPolicy === 'retain',
     });
-    Tags.of(this.network).add('Component', 'network');
+    const tagged = <T extends Stack>(stack: T): T => {
+      for (const [key, value] of Object.entries(stack.tags.tagValues())) Tags.of(stack).add(key, value);
+      return stack;
+    };
 
-    this.lakeStorage = new LakeStorageStack(this, 'LakeStorage', {
-      config,
-      stackName: stackName('lake-storage'),
-      description: describe('lake bucket, key, catalog and Athena workgroup (stateful)'),
-      terminationProtection: config.removalPolicy === 'retain',
-    });
-    Tags.of(this.lakeStorage).add('Component', 'lake-storage');
+    this.network = tagged(
+      new NetworkStack(
+        this,
+        'Network',
+        stackProps('network', 'VPC, endpoints and flow logs for the data services'),
+      ),
+    );
+    this.lakeStorage = tagged(
+      new LakeStorageStack(
+        this,
+        'LakeStorage',
+        stackProps('lake-storage', 'lake bucket, key, catalog and Athena workgroup (stateful)'),
+      ),
+    );
+    this.alerting = tagged(
+      new AlertingStack(this, 'Alerting', stackProps('alerting', 'the alarm topic every alert goes to')),
+    );
+    this.ingestion = tagged(
+      new IngestionStack(this, 'Ingestion', {
+        ...stackProps('ingestion', 'Glue jobs, workflow, schedule and triggers that land tables in the lake'),
+        vpc: this.network.vpc,
+        dataSubnets: this.network.dataSubnets,
+        dataServicesSecurityGroup: this.network.dataServicesSecurityGroup,
+        lakeKey: this.lakeStorage.lakeKey,
+        alarmTopic: this.alerting.alarmTopic,
+      }),
+    );
   }
 }

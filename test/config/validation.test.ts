@@ -64,6 +64,7 @@ describe('the shipped environments', () => {
       deepArchiveAfterDays: 365,
       noncurrentVersionExpirationDays: 7,
       abortIncompleteMultipartUploadDays: 7,
+      manageCatalogEncryption: true,
       accessLogExpirationDays: 30,
       athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3, resultsExpirationDays: 7 },
     });
@@ -83,6 +84,7 @@ describe('the shipped environments', () => {
       deepArchiveAfterDays: 365,
       noncurrentVersionExpirationDays: 90,
       abortIncompleteMultipartUploadDays: 7,
+      manageCatalogEncryption: true,
       accessLogExpirationDays: 365,
       athena: { bytesScannedCutoffPerQuery: 107_374_182_400, resultsExpirationDays: 30 },
     });

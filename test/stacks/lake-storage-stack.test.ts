@@ -197,6 +197,21 @@ describe.each([
     });
   });
 
+  test('Data Catalog metadata and connection passwords are encrypted with the lake key', () => {
+    template.hasResourceProperties('AWS::Glue::DataCatalogEncryptionSettings', {
+      DataCatalogEncryptionSettings: {
+        EncryptionAtRest: {
+          CatalogEncryptionMode: 'SSE-KMS',
+          SseAwsKmsKeyId: { 'Fn::GetAtt': ['LakeKey7B6C155C', 'Arn'] },
+        },
+        ConnectionPasswordEncryption: {
+          ReturnConnectionPasswordEncrypted: true,
+          KmsKeyId: { 'Fn::GetAtt': ['LakeKey7B6C155C', 'Arn'] },
+        },
+      },
+    });
+  });
+
   test('an Athena workgroup with enforced settings, a scan cutoff and encrypted, expiring results', () => {
     template.hasResource('AWS::Athena::WorkGroup', {
       Properties: {

@@ -1,0 +1,48 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+export interface AlarmTopicProps {
+  /** Addresses subscribed by e-mail; each confirms its subscription once. */
+  readonly emails: readonly string[];
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The SNS topic every alert of the platform goes to: CloudWatch alarms, the
+ * workflow's failure summary and the Glue failure notifier. Encrypted with a
+ * rotating key that CloudWatch alarms may use, and TLS only.
+ */
+export class AlarmTopic extends Construct {
+  public readonly topic: sns.Topic;
+  public readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: AlarmTopicProps) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the alarm topic of the Trackman data platform',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    // CloudWatch alarms publish as the service, not through an IAM role.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'Trackman data platform alerts',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    for (const email of props.emails) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+  }
+}

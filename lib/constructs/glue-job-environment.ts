@@ -1,0 +1,66 @@
+import * as path from 'node:path';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { LogsKey } from './logs-key';
+import type { IngestionScripts } from './table-ingestion-job';
+
+const GLUE_SCRIPTS = path.join(__dirname, '..', '..', 'glue-scripts');
+
+export interface GlueJobEnvironmentProps {
+  readonly environment: string;
+  /** The lake key: Glue's S3 writes are SSE-KMS with it. */
+  readonly lakeKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * What every ingestion job shares: the security configuration that encrypts
+ * its S3 output (lake key), its CloudWatch logs and its bookmarks (a key of its
+ * own), the log groups the jobs write to, with retention, and the script assets.
+ */
+export class GlueJobEnvironment extends Construct {
+  public readonly securityConfiguration: glue.SecurityConfiguration;
+  /** Encrypts job logs and bookmarks. */
+  public readonly jobKey: LogsKey;
+  /** `<prefix>/output` and `<prefix>/error`, passed to jobs as --custom-logGroup-prefix. */
+  public readonly logGroupPrefix: string;
+  public readonly logGroups: logs.LogGroup[];
+  public readonly scripts: IngestionScripts;
+
+  constructor(scope: Construct, id: string, props: GlueJobEnvironmentProps) {
+    super(scope, id);
+    this.jobKey = new LogsKey(this, 'JobKey', {
+      purpose: 'Glue ingestion job (and their bookmarks)',
+      removalPolicy: props.removalPolicy,
+    });
+    this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {
+      s3Encryption: glue.S3Encryption.kms(props.lakeKey),
+      cloudWatchEncryption: glue.CloudWatchEncryption.kms(this.jobKey.key),
+      jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(this.jobKey.key),
+    });
+
+    this.logGroupPrefix = `/aws-glue/trackman-${props.environment}-ingestion`;
+    this.logGroups = ['output', 'error'].map(
+      (stream) =>
+        new logs.LogGroup(this, `${stream === 'output' ? 'Output' : 'Error'}LogGroup`, {
+          logGroupName: `${this.logGroupPrefix}/${stream}`,
+          encryptionKey: this.jobKey.key,
+          retention: props.logRetention,
+          removalPolicy: props.removalPolicy,
+        }),
+    );
+
+    // pylib/ as a zip asset: Glue puts an --extra-py-files zip on sys.path, so the script
+    // imports ingest_helpers by its own name (a lone .py asset would be named by its hash).
+    const helpers = new s3assets.Asset(this, 'HelpersAsset', { path: path.join(GLUE_SCRIPTS, 'pylib') });
+    this.scripts = {
+      script: glue.Code.fromAsset(path.join(GLUE_SCRIPTS, 'ingest_table.py')),
+      helpers: glue.Code.fromBucket(helpers.bucket, helpers.s3ObjectKey),
+    };
+  }
+}

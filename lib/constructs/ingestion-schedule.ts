@@ -1,0 +1,82 @@
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { WorkflowInput } from '../../lambda/start-ingestion/contract';
+
+export interface IngestionScheduleProps {
+  readonly stateMachine: sfn.IStateMachine;
+  /** Minutes between runs. */
+  readonly intervalMinutes: number;
+  /** The input of every scheduled run: all lake tables. */
+  readonly input: Omit<WorkflowInput, 'trigger'>;
+  readonly alarmTopic: sns.ITopic;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Starts the ingestion workflow on a fixed rate with EventBridge Scheduler.
+ * The flexible window is off, so ticks are not spread out (the SLO budget
+ * counts on the interval). A start that still fails after the retries lands in
+ * an encrypted dead-letter queue, and any message there raises an alarm.
+ */
+export class IngestionSchedule extends Construct {
+  public readonly schedule: scheduler.Schedule;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: IngestionScheduleProps) {
+    super(scope, id);
+    const key = new kms.Key(this, 'DeadLetterKey', {
+      description: 'Encrypts the dead-letter queue of the ingestion schedule',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the schedule target.',
+    });
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: `Ingests every lake table every ${props.intervalMinutes} minutes`,
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(props.intervalMinutes)),
+      timeWindow: scheduler.TimeWindow.off(),
+      target: new targets.StepFunctionsStartExecution(props.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule', ...props.input }),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 3,
+        // A tick older than one interval is superseded by the next one.
+        maxEventAge: Duration.minutes(Math.max(1, props.intervalMinutes)),
+      }),
+    });
+
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        'A scheduled ingestion run could not be started (see the dead-letter queue and docs/runbook.md). ' +
+        'Until it clears, the lake SLO is at risk.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+    this.deadLetterAlarm.addOkAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+  }
+}

@@ -1,0 +1,177 @@
+import { Aws, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { IngestionConfig, LakeBudget } from '../config';
+import type { LogsKey } from './logs-key';
+
+/**
+ * Errors of a table's run that are worth another attempt: throttling and
+ * service faults of the Glue API, and a job run that failed or timed out
+ * (States.TaskFailed; a connection blip or a lost worker usually passes).
+ */
+export const RETRIED_ERRORS = [
+  'Glue.ThrottlingException',
+  'Glue.InternalServiceException',
+  'Glue.OperationTimeoutException',
+  'Glue.ResourceNumberLimitExceededException',
+  'States.TaskFailed',
+];
+
+/** Errors that another attempt cannot fix: a missing job, bad input, missing permissions. */
+export const PERMANENT_ERRORS = [
+  'Glue.EntityNotFoundException',
+  'Glue.InvalidInputException',
+  'Glue.AccessDeniedException',
+];
+
+/** The job is still running from an earlier tick: skip the table, never start a second copy. */
+export const JOB_ALREADY_RUNNING = 'Glue.ConcurrentRunsExceededException';
+
+export interface IngestionWorkflowProps {
+  readonly environment: string;
+  readonly ingestion: IngestionConfig;
+  /** The SLO budget: its run time is the workflow timeout. */
+  readonly budget: LakeBudget;
+  /** ARNs of the Glue jobs the workflow may start (and only those). */
+  readonly jobArns: readonly string[];
+  readonly alarmTopic: sns.ITopic;
+  readonly logsKey: LogsKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One Step Functions execution ingests every requested table: a Map over the
+ * `tables` of its input runs each table's Glue job to completion, retrying
+ * transient failures with capped, jittered backoff. A table whose job is still
+ * running is recorded as skipped; a failed table does not stop the others.
+ * When any table failed, the execution alerts the alarm topic with every
+ * failed table and its cause, then ends failed.
+ *
+ * Input: `{ "trigger": "schedule" | "manual" | "event" | "database",
+ *           "tables": [{ "source", "table", "jobName" }, ...] }`
+ */
+export class IngestionWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: IngestionWorkflowProps) {
+    super(scope, id);
+    const { ingestion } = props;
+    const item = { 'source.$': '$.source', 'table.$': '$.table', 'jobName.$': '$.jobName' };
+
+    const runJob = new sfn.CustomState(this, 'RunTableJob', {
+      stateJson: {
+        Type: 'Task',
+        Comment: "Runs the table's Glue job and waits for it to finish",
+        Resource: `arn:${Aws.PARTITION}:states:::glue:startJobRun.sync`,
+        Parameters: { 'JobName.$': '$.jobName' },
+        ResultSelector: { 'jobRunId.$': '$.Id', 'executionTimeSeconds.$': '$.ExecutionTime' },
+        ResultPath: '$.run',
+        TimeoutSeconds: (ingestion.jobTimeoutMinutes + ingestion.startupAllowanceMinutes) * 60,
+      },
+    });
+    // The first retrier whose errors match decides, so the never-retried errors come first
+    // (States.TaskFailed also matches Glue.ConcurrentRunsExceededException).
+    runJob.addRetry({ errors: [JOB_ALREADY_RUNNING, ...PERMANENT_ERRORS], maxAttempts: 0 });
+    runJob.addRetry({
+      errors: RETRIED_ERRORS,
+      maxAttempts: ingestion.maxAttempts - 1,
+      interval: Duration.seconds(ingestion.retryIntervalSeconds),
+      backoffRate: ingestion.retryBackoffRate,
+      maxDelay: Duration.seconds(ingestion.retryMaxDelaySeconds),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const succeeded = new sfn.Pass(this, 'TableSucceeded', {
+      parameters: {
+        ...item,
+        status: 'succeeded',
+        'jobRunId.$': '$.run.jobRunId',
+        'executionTimeSeconds.$': '$.run.executionTimeSeconds',
+      },
+    });
+    const skipped = new sfn.Pass(this, 'TableSkipped', {
+      comment:
+        'The job is still running from an earlier run; its next tick picks up what this one would have',
+      parameters: { ...item, status: 'skipped', reason: 'job already running' },
+    });
+    const failed = new sfn.Pass(this, 'TableFailed', {
+      parameters: { ...item, status: 'failed', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
+    });
+    runJob.addCatch(skipped, { errors: [JOB_ALREADY_RUNNING], resultPath: '$.failure' });
+    runJob.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+    const tables = new sfn.Map(this, 'IngestTables', {
+      comment: 'One iteration per table; a failed table does not stop the others',
+      itemsPath: '$.tables',
+      maxConcurrency: ingestion.maxConcurrency,
+      itemSelector: {
+        'source.$': '$$.Map.Item.Value.source',
+        'table.$': '$$.Map.Item.Value.table',
+        'jobName.$': '$$.Map.Item.Value.jobName',
+      },
+      resultPath: '$.results',
+    });
+    tables.itemProcessor(runJob.next(succeeded));
+
+    const summarise = new sfn.Pass(this, 'Summarise', {
+      parameters: {
+        'trigger.$': '$.trigger',
+        'results.$': '$.results',
+        'failed.$': "$.results[?(@.status == 'failed')]",
+        'skipped.$': "$.results[?(@.status == 'skipped')]",
+      },
+    });
+    const notify = new tasks.SnsPublish(this, 'AlertFailedTables', {
+      topic: props.alarmTopic,
+      subject: `Lake ingestion (${props.environment}): tables failed`,
+      message: sfn.TaskInput.fromObject({
+        'summary.$':
+          "States.Format('{} of {} tables failed in this run; the others landed or were skipped.', States.ArrayLength($.failed), States.ArrayLength($.results))",
+        'failed.$': '$.failed',
+        'execution.$': '$$.Execution.Id',
+        runbook: 'See docs/runbook.md, "A table failed to ingest"',
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const fail = new sfn.Fail(this, 'IngestionFailed', {
+      error: 'TablesFailed',
+      causePath: 'States.JsonToString($.failed)',
+    });
+    const done = new sfn.Succeed(this, 'IngestionSucceeded');
+    const anyFailed = new sfn.Choice(this, 'AnyTableFailed')
+      .when(sfn.Condition.isPresent('$.failed[0]'), notify.next(fail))
+      .otherwise(done);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      encryptionKey: props.logsKey.key,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'Ingests the configured source tables into the lake',
+      definitionBody: sfn.DefinitionBody.fromChainable(tables.next(summarise).next(anyFailed)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.minutes(props.budget.runMinutes),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    // Only this environment's ingestion jobs; .sync polls the run until it ends.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RunIngestionJobs',
+        actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+        resources: [...props.jobArns],
+      }),
+    );
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray trace upload and CloudWatch Logs delivery APIs have no resource-level permissions.',
+    });
+  }
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { LogsKey } from './logs-key';
+
+/** The repository root; handlers live in lambda/<name>/index.ts. */
+const ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * The installed Powertools version (logger, metrics and tracer are released
+ * together). The functions run against the Powertools layer of exactly this
+ * version, so the code that was type-checked and tested is the code that runs.
+ */
+export function powertoolsVersion(): string {
+  const versions = ['logger', 'metrics', 'tracer'].map((pkg) => {
+    const manifest = path.join(ROOT, 'node_modules', '@aws-lambda-powertools', pkg, 'package.json');
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+  });
+  if (new Set(versions).size !== 1) {
+    throw new Error(
+      `@aws-lambda-powertools logger, metrics and tracer: expected one version, found ${versions.join(', ')}`,
+    );
+  }
+  return versions[0];
+}
+
+/** The public SSM parameter AWS keeps with the ARN of the Powertools layer of a version, per region. */
+export function powertoolsLayerParameter(version: string): string {
+  return `/aws/service/powertools/typescript/generic/all/${version}`;
+}
+
+/** Modules the bundles leave out: the runtime and the Powertools layer provide them. */
+export const NODE_FUNCTION_EXTERNALS = ['@aws-sdk/*', '@aws-lambda-powertools/*'];
+
+export interface NodeFunctionProps {
+  /** Folder under lambda/ that holds the handler's index.ts. */
+  readonly handlerDir: string;
+  readonly description: string;
+  /** Function-specific environment; the Powertools variables are added here. */
+  readonly environment: Record<string, string>;
+  /** Powertools service name and metrics namespace. */
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+  readonly logsKey: LogsKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** Caps concurrent executions so a burst cannot exhaust the account's pool. @default 5 */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * A TypeScript handler as the project runs them: bundled by esbuild (no
+ * Docker), minified with source maps, Node.js 24 on arm64, Powertools from its
+ * layer at the version the tests ran against, X-Ray active, its
+ * own KMS-encrypted log group with retention, and a role that starts with no
+ * managed policy: only what its log group needs, plus what callers grant.
+ */
+export class NodeFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      encryptionKey: props.logsKey.key,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    // Powertools comes from its AWS-published layer (resolved at deploy from the public SSM
+    // parameter of the pinned version): bundled, the Tracer's X-Ray SDK alone is ~130 KB.
+    const powertools = lambda.LayerVersion.fromLayerVersionArn(
+      this,
+      'PowertoolsLayer',
+      ssm.StringParameter.valueForStringParameter(this, powertoolsLayerParameter(powertoolsVersion())),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(ROOT, 'lambda', props.handlerDir, 'index.ts'),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 5,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      layers: [powertools],
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      projectRoot: ROOT,
+      depsLockFilePath: path.join(ROOT, 'package-lock.json'),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        // The Node.js 24 runtime provides AWS SDK v3; the layer provides Powertools.
+        externalModules: NODE_FUNCTION_EXTERNALS,
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray trace upload (xray:PutTraceSegments, xray:PutTelemetryRecords) has no resource-level permissions.',
+    });
+  }
+}

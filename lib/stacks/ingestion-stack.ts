@@ -1,0 +1,127 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import {
+  catalogDatabaseName,
+  lakeBucketName,
+  lakeBudget,
+  lakeTables,
+  qualifiedName,
+  type EnvironmentConfig,
+} from '../config';
+import { GlueJobEnvironment } from '../constructs/glue-job-environment';
+import { IngestionSchedule } from '../constructs/ingestion-schedule';
+import { IngestionTriggers } from '../constructs/ingestion-triggers';
+import { IngestionWorkflow } from '../constructs/ingestion-workflow';
+import { LogsKey } from '../constructs/logs-key';
+import { SourceConnection } from '../constructs/source-connection';
+import { TableIngestionJob } from '../constructs/table-ingestion-job';
+import { logRetention, removalPolicy } from './policies';
+
+export interface IngestionStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  readonly dataSubnets: ec2.SubnetSelection;
+  readonly dataServicesSecurityGroup: ec2.ISecurityGroup;
+  readonly lakeKey: kms.IKey;
+  readonly alarmTopic: sns.ITopic;
+}
+
+/**
+ * Stateless: everything that moves source tables into the lake. Glue
+ * connections and one job per table, the workflow that runs them, its
+ * schedule, and the on-demand trigger and failure notifier.
+ */
+export class IngestionStack extends Stack {
+  public readonly workflow: IngestionWorkflow;
+  public readonly jobs: TableIngestionJob[];
+
+  constructor(scope: Construct, id: string, props: IngestionStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const retention = logRetention(config);
+    const policy = removalPolicy(config);
+
+    const environment = new GlueJobEnvironment(this, 'GlueJobs', {
+      environment: config.name,
+      lakeKey: props.lakeKey,
+      logRetention: retention,
+      removalPolicy: policy,
+    });
+
+    const subnets = props.vpc.selectSubnets(props.dataSubnets).subnets;
+    const connections = new Map(
+      config.sources.map((source) => [
+        source.name,
+        new SourceConnection(this, `Source-${source.name}`, {
+          source,
+          vpc: props.vpc,
+          subnets,
+          securityGroup: props.dataServicesSecurityGroup,
+        }),
+      ]),
+    );
+
+    this.jobs = lakeTables(config).map(
+      ({ source, table }) =>
+        new TableIngestionJob(this, `Table-${source.name}-${qualifiedName(table)}`, {
+          environment: config.name,
+          source,
+          table,
+          ingestion: config.ingestion,
+          connection: connections.get(source.name)!,
+          scripts: environment.scripts,
+          lakeBucketName: lakeBucketName(config),
+          lakeKey: props.lakeKey,
+          catalogDatabaseName: catalogDatabaseName(config.name),
+          securityConfiguration: environment.securityConfiguration,
+          jobKey: environment.jobKey.key,
+          logGroups: { prefix: environment.logGroupPrefix, groups: environment.logGroups },
+        }),
+    );
+    const jobArns = this.jobs.map((job) => job.job.jobArn);
+    const tables = lakeTables(config).map(({ source, table }, i) => ({
+      source: source.name,
+      table: qualifiedName(table),
+      jobName: this.jobs[i].jobName,
+    }));
+
+    const logsKey = new LogsKey(this, 'LogsKey', {
+      purpose: 'ingestion workflow and function',
+      removalPolicy: policy,
+    });
+    this.workflow = new IngestionWorkflow(this, 'Workflow', {
+      environment: config.name,
+      ingestion: config.ingestion,
+      budget: lakeBudget(config),
+      jobArns,
+      alarmTopic: props.alarmTopic,
+      logsKey,
+      logRetention: retention,
+      removalPolicy: policy,
+    });
+
+    new IngestionSchedule(this, 'Schedule', {
+      stateMachine: this.workflow.stateMachine,
+      intervalMinutes: config.ingestion.scheduleIntervalMinutes,
+      input: { tables },
+      alarmTopic: props.alarmTopic,
+      removalPolicy: policy,
+    });
+
+    new IngestionTriggers(this, 'Triggers', {
+      environment: config.name,
+      stateMachine: this.workflow.stateMachine,
+      tables,
+      jobArns,
+      jobLogGroupPrefix: environment.logGroupPrefix,
+      dedupWindow: Duration.seconds(60),
+      alarmTopic: props.alarmTopic,
+      logsKey,
+      logRetention: retention,
+      removalPolicy: policy,
+    });
+  }
+}

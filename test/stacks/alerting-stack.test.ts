@@ -1,0 +1,46 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { loadConfig } from '../../lib/config';
+import { buildStage } from '../helpers/synth';
+
+describe.each(['dev', 'prod'] as const)('alerting stack (%s)', (env) => {
+  const template = Template.fromStack(buildStage(env).alerting);
+  const config = loadConfig(env);
+
+  test('one topic, encrypted with a rotating key that CloudWatch alarms may use', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.hasResource('AWS::KMS::Key', {
+      Properties: {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            }),
+          ]),
+        },
+      },
+      DeletionPolicy: env === 'prod' ? 'Retain' : 'Delete',
+    });
+  });
+
+  test('publishing requires TLS', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  test('every configured address is subscribed by e-mail', () => {
+    const endpoints = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => [
+      s.Properties.Protocol,
+      s.Properties.Endpoint,
+    ]);
+    expect(endpoints).toEqual(config.alarmEmails.map((email) => ['email', email]));
+  });
+});

@@ -1,0 +1,86 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp, selectedEnvironments, stageId } from '../../lib/app';
+import { buildStage, projectContext } from '../helpers/synth';
+
+const stages = { dev: buildStage('dev'), prod: buildStage('prod') };
+
+describe.each(['dev', 'prod'] as const)('%s stage', (env) => {
+  const stage = stages[env];
+  const stacks = stage.node.children.filter((child): child is Stack => child instanceof Stack);
+  const account = env === 'dev' ? '111111111111' : '222222222222';
+
+  test('deploys every stack to the configured account and region, named trackman-<env>-<component>', () => {
+    expect(stacks.map((stack) => [stack.stackName, stack.account, stack.region])).toEqual([
+      [`trackman-${env}-network`, account, 'eu-west-1'],
+      [`trackman-${env}-lake-storage`, account, 'eu-west-1'],
+      [`trackman-${env}-alerting`, account, 'eu-west-1'],
+      [`trackman-${env}-ingestion`, account, 'eu-west-1'],
+    ]);
+  });
+
+  test('termination protection on retained environments only', () => {
+    for (const stack of stacks) expect(stack.terminationProtection).toBe(env === 'prod');
+  });
+
+  test.each([
+    ['network', 'network'],
+    ['lakeStorage', 'lake-storage'],
+    ['alerting', 'alerting'],
+    ['ingestion', 'ingestion'],
+  ] as const)(
+    '%s: stack tags and every taggable resource carry Project, Environment and Component',
+    (key, component) => {
+      const stack = stage[key];
+      const expected = { Project: 'trackman-data-platform', Environment: env, Component: component };
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<
+        string,
+        { Properties?: { Tags?: unknown } }
+      >;
+      let tagged = 0;
+      for (const [id, resource] of Object.entries(resources)) {
+        const tags = resource.Properties?.Tags;
+        if (!Array.isArray(tags)) continue;
+        tagged++;
+        const values = Object.fromEntries(
+          (tags as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]),
+        );
+        expect({ id, ...values }).toMatchObject({ id, ...expected });
+      }
+      expect(tagged).toBeGreaterThan(0);
+      // Stack tags (applied at synth): CloudFormation propagates them to every resource that supports tags.
+      expect(stack.tags.tagValues()).toEqual(expected);
+    },
+  );
+});
+
+describe('environment selection', () => {
+  test('no env context selects every environment', () => {
+    expect(selectedEnvironments(undefined)).toEqual(['dev', 'prod']);
+  });
+
+  test('-c env=prod selects one, -c env=dev,prod both', () => {
+    expect(selectedEnvironments('prod')).toEqual(['prod']);
+    expect(selectedEnvironments('dev, prod')).toEqual(['dev', 'prod']);
+  });
+
+  test('an unknown environment fails with the known ones named', () => {
+    expect(() => selectedEnvironments('staging')).toThrow(
+      'Context env="staging": expected one or more of dev, prod separated by commas',
+    );
+    expect(() => selectedEnvironments('')).toThrow('Context env="": expected one or more of dev, prod');
+  });
+
+  test('the env context reaches buildApp: -c env=prod builds the Prod stage alone', () => {
+    const { app, stages } = buildApp({
+      compliance: false,
+      appProps: { context: { ...projectContext(), env: 'prod' }, builtinCloudFormationValidation: false },
+    });
+    expect(stages.map((stage) => stage.stageName)).toEqual(['Prod']);
+    expect(app.node.children.map((child) => child.node.id)).toEqual(['Prod']);
+  });
+
+  test('stage ids', () => {
+    expect(stageId('prod')).toBe('Prod');
+  });
+});
