@@ -2,7 +2,7 @@
  * The EventBridge event the function accepts: a Glue Job State Change in one
  * of the states the rule forwards.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOrThrow } from '../shared/validation';
 
 /** The states the notifier reports; the EventBridge rule forwards only these. */
@@ -15,19 +15,23 @@ const GlueJobStateChangeSchema = z.looseObject(
     source: z.literal('aws.glue', { error: '"aws.glue"' }),
     account: z
       .string({ error: 'an AWS account id' })
-      .regex(/^\d{12}$/, { error: 'a 12-digit AWS account id' }),
+      .check(z.regex(/^\d{12}$/, { error: 'a 12-digit AWS account id' })),
     region: z
       .string({ error: 'an AWS region name' })
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'an AWS region name such as eu-west-1' }),
+      .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'an AWS region name such as eu-west-1' })),
     time: z.string({ error: 'the event time as a string' }),
     detail: z.looseObject(
       {
-        jobName: z.string({ error: 'a Glue job name' }).min(1, { error: 'a non-empty Glue job name' }),
-        jobRunId: z.string({ error: 'a Glue job run id' }).min(1, { error: 'a non-empty Glue job run id' }),
+        jobName: z
+          .string({ error: 'a Glue job name' })
+          .check(z.minLength(1, { error: 'a non-empty Glue job name' })),
+        jobRunId: z
+          .string({ error: 'a Glue job run id' })
+          .check(z.minLength(1, { error: 'a non-empty Glue job run id' })),
         state: z.enum(FAILURE_STATES, {
           error: `one of ${FAILURE_STATES.join(', ')} (the states the rule forwards)`,
         }),
-        message: z.string({ error: 'a message as a string' }).optional(),
+        message: z.optional(z.string({ error: 'a message as a string' })),
       },
       { error: 'the detail of a Glue Job State Change' },
     ),

@@ -2,8 +2,13 @@
  * Turns zod issues into messages a person can act on: the field, what was
  * expected and the value received, one line per problem. Shared by the
  * environment and event parsers of every function.
+ *
+ * Lambda code uses `zod/mini`, the tree-shakeable API of the same package: the
+ * classic API's methods (and its locales) cannot be shaken out and would make
+ * every bundle more than ten times larger. Mini loads no locale, so a schema
+ * without its own `error` would report a bare "Invalid input": every schema gives one.
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Thrown when an event or the environment is invalid; lists every problem found, one a line. */
 export class ValidationError extends Error {
@@ -59,29 +64,32 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], root: string
  * @param subject first line of the error, e.g. "Invalid environment of start-ingestion"
  * @param root how to name the input itself when an issue is about the whole of it
  */
-export function parseOrThrow<T extends z.ZodType>(
+export function parseOrThrow<T extends z.core.$ZodType>(
   schema: T,
   input: unknown,
   subject: string,
   root: string,
 ): z.output<T> {
-  const result = schema.safeParse(input, { reportInput: true });
+  const result = z.safeParse(schema, input, { reportInput: true });
   if (result.success) return result.data;
   throw new ValidationError(subject, describeIssues(result.error.issues, root));
 }
 
-/** A zod pipe stage that parses a JSON string, reporting malformed JSON as an issue rather than throwing. */
+/**
+ * A pipe stage that parses a JSON string, reporting malformed JSON as an issue
+ * rather than throwing: `z.pipe(z.pipe(z.string(), jsonText('the tables')), TablesSchema)`.
+ */
 export function jsonText(what: string) {
-  return (text: string, ctx: z.core.$RefinementCtx<string>): unknown => {
+  return z.transform<string, unknown>((text, payload) => {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      ctx.addIssue({
+      payload.issues.push({
         code: 'custom',
         input: text,
         message: `${what} as JSON (${error instanceof Error ? error.message : String(error)})`,
       });
       return undefined;
     }
-  };
+  });
 }

@@ -3,7 +3,7 @@
  * value fails the function's initialisation with a message naming the
  * variable, the value and what was expected.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { jsonText, parseOrThrow } from '../shared/validation';
 import { START_INGESTION_ENV, type IngestionTable } from './contract';
 
@@ -12,18 +12,22 @@ export const SOURCE_NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
 /** `schema.name` with SQL identifiers as the app config allows them. */
 export const QUALIFIED_TABLE = /^[A-Za-z_][A-Za-z0-9_$]{0,62}\.[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
+const JOB_NAME_LENGTH = 'a Glue job name of 1-255 characters';
+const DEDUP_WINDOW = 'a whole number of seconds from 1 to 86400';
+
 const IngestionTableSchema = z.strictObject(
   {
     source: z
       .string({ error: 'a source name as a string' })
-      .regex(SOURCE_NAME, { error: 'a source name of 3-40 characters: lowercase letters, digits and -' }),
+      .check(
+        z.regex(SOURCE_NAME, { error: 'a source name of 3-40 characters: lowercase letters, digits and -' }),
+      ),
     table: z
       .string({ error: 'a table name as a string' })
-      .regex(QUALIFIED_TABLE, { error: 'a table name "schema.name", e.g. "public.shots"' }),
+      .check(z.regex(QUALIFIED_TABLE, { error: 'a table name "schema.name", e.g. "public.shots"' })),
     jobName: z
       .string({ error: 'a Glue job name as a string' })
-      .min(1, { error: 'a Glue job name of 1-255 characters' })
-      .max(255, { error: 'a Glue job name of 1-255 characters' }),
+      .check(z.minLength(1, { error: JOB_NAME_LENGTH }), z.maxLength(255, { error: JOB_NAME_LENGTH })),
   },
   {
     error: (issue) =>
@@ -35,45 +39,49 @@ const IngestionTableSchema = z.strictObject(
 
 const IngestionTablesSchema = z
   .array(IngestionTableSchema, { error: 'a JSON array of { source, table, jobName }' })
-  .min(1, { error: 'at least one table' })
-  .superRefine((tables, ctx) => {
-    const seen = new Map<string, number>();
-    tables.forEach((entry, i) => {
-      const key = `${entry.source}/${entry.table.toLowerCase()}`;
-      const first = seen.get(key);
-      if (first === undefined) {
-        seen.set(key, i);
-        return;
-      }
-      ctx.addIssue({
-        code: 'custom',
-        path: [i, 'table'],
-        input: entry.table,
-        message: `each table of a source once (entry [${first}] names the same table, compared case-insensitively)`,
+  .check(
+    z.minLength(1, { error: 'at least one table' }),
+    z.superRefine((tables, ctx) => {
+      const seen = new Map<string, number>();
+      tables.forEach((entry, i) => {
+        const key = `${entry.source}/${entry.table.toLowerCase()}`;
+        const first = seen.get(key);
+        if (first === undefined) {
+          seen.set(key, i);
+          return;
+        }
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'table'],
+          input: entry.table,
+          message: `each table of a source once (entry [${first}] names the same table, compared case-insensitively)`,
+        });
       });
-    });
-  });
+    }),
+  );
 
 const EnvironmentSchema = z.strictObject({
-  [START_INGESTION_ENV.stateMachineArn]: z
-    .string({ error: 'the ARN of the ingestion state machine' })
-    .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, {
+  [START_INGESTION_ENV.stateMachineArn]: z.string({ error: 'the ARN of the ingestion state machine' }).check(
+    z.regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, {
       error: 'the ARN of a state machine (arn:aws:states:<region>:<account>:stateMachine:<name>)',
     }),
-  [START_INGESTION_ENV.tables]: z
-    .string({ error: 'a JSON array of the configured lake tables' })
-    .transform(jsonText('the configured lake tables'))
-    .pipe(IngestionTablesSchema),
-  [START_INGESTION_ENV.dedupWindowSeconds]: z
-    .string({ error: 'a whole number of seconds' })
-    .regex(/^\d{1,5}$/, { error: 'a whole number of seconds from 1 to 86400' })
-    .transform(Number)
-    .pipe(
-      z
-        .int()
-        .min(1, { error: 'a whole number of seconds from 1 to 86400' })
-        .max(86_400, { error: 'a whole number of seconds from 1 to 86400' }),
+  ),
+  [START_INGESTION_ENV.tables]: z.pipe(
+    z.pipe(
+      z.string({ error: 'a JSON array of the configured lake tables' }),
+      jsonText('the configured lake tables'),
     ),
+    IngestionTablesSchema,
+  ),
+  [START_INGESTION_ENV.dedupWindowSeconds]: z.pipe(
+    z.pipe(
+      z.string({ error: 'a whole number of seconds' }).check(z.regex(/^\d{1,5}$/, { error: DEDUP_WINDOW })),
+      z.transform(Number),
+    ),
+    z
+      .int({ error: DEDUP_WINDOW })
+      .check(z.minimum(1, { error: DEDUP_WINDOW }), z.maximum(86_400, { error: DEDUP_WINDOW })),
+  ),
 });
 
 /** The checked environment. */

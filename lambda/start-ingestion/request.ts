@@ -8,7 +8,7 @@
  * rejects two tables of a source that differ only in case. What the workflow
  * receives is always the configured spelling.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOrThrow, problem, ValidationError } from '../shared/validation';
 import { QUALIFIED_TABLE } from './config';
 import type { IngestionTable, TriggerKind } from './contract';
@@ -32,7 +32,7 @@ function onlyFields(fields: string, shape: string) {
 
 /** `{ source, tables? }`: a direct invocation, or the `detail` of an EventBridge event. */
 const RequestSchema = z.strictObject(
-  { source: sourceField, tables: tableList.optional() },
+  { source: sourceField, tables: z.optional(tableList) },
   { error: onlyFields('source, tables', 'an object { "source": ..., "tables"?: [...] }') },
 );
 

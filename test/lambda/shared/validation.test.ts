@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   formatPath,
   formatValue,
@@ -26,10 +26,10 @@ describe('formatValue', () => {
 describe('parseOrThrow', () => {
   const Schema = z.strictObject(
     {
-      items: z
-        .string({ error: 'a JSON list' })
-        .transform(jsonText('the items'))
-        .pipe(z.array(z.number({ error: 'a number' }))),
+      items: z.pipe(
+        z.pipe(z.string({ error: 'a JSON list' }), jsonText('the items')),
+        z.array(z.number({ error: 'a number' })),
+      ),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? 'only the field items' : 'an object') },
   );
