@@ -1,4 +1,4 @@
-import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,8 +12,19 @@ import { START_INGESTION_ENV, type IngestionTable } from '../../lambda/start-ing
 import type { LogsKey } from './logs-key';
 import { NodeFunction } from './node-function';
 
+/** Where operators and other systems send a request for a run: the default event bus, with this source and detail-type. */
+export const INGESTION_REQUEST_EVENT = {
+  source: 'trackman.data-platform',
+  detailType: 'Lake Ingestion Requested',
+};
+
 export interface IngestionTriggersProps {
   readonly environment: string;
+  /**
+   * Whether a source database may invoke start-ingestion (PostgreSQL's aws_lambda
+   * extension): creates the role the DBA associates with the database.
+   */
+  readonly databaseTrigger: boolean;
   readonly stateMachine: sfn.IStateMachine;
   /** Every lake table with its job, in config order. */
   readonly tables: readonly IngestionTable[];
@@ -23,6 +34,8 @@ export interface IngestionTriggersProps {
   readonly jobLogGroupPrefix: string;
   /** Width of the window in which duplicate triggers map to one execution. */
   readonly dedupWindow: Duration;
+  /** A run request older than this (one schedule interval) has been served by the schedule. */
+  readonly requestMaxAge: Duration;
   readonly alarmTopic: sns.ITopic;
   readonly logsKey: LogsKey;
   readonly logRetention: logs.RetentionDays;
@@ -39,6 +52,9 @@ export class IngestionTriggers extends Construct {
   public readonly startIngestion: NodeFunction;
   public readonly failureNotifier: NodeFunction;
   public readonly jobStateRule: events.Rule;
+  public readonly requestRule: events.Rule;
+  /** The role a source database assumes to invoke start-ingestion (feature name `Lambda`). */
+  public readonly databaseInvokeRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: IngestionTriggersProps) {
     super(scope, id);
@@ -61,6 +77,32 @@ export class IngestionTriggers extends Construct {
       },
     });
     props.stateMachine.grantStartExecution(this.startIngestion.role);
+    new CfnOutput(this, 'StartIngestionFunctionArn', {
+      description: 'Invoke with {"source": ..., "tables"?: [...]} to start a run now',
+      value: this.startIngestion.function.functionArn,
+    });
+
+    if (props.databaseTrigger) {
+      this.databaseInvokeRole = new iam.Role(this, 'DatabaseInvokeRole', {
+        assumedBy: new iam.ServicePrincipal('rds.amazonaws.com').withConditions({
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        }),
+        description:
+          'Associate with the source database (feature Lambda) so its ingestion trigger can start runs',
+      });
+      this.databaseInvokeRole.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'InvokeStartIngestion',
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.startIngestion.function.functionArn],
+        }),
+      );
+      new CfnOutput(this, 'DatabaseInvokeRoleArn', {
+        description:
+          'aws rds add-role-to-db-instance --feature-name Lambda --role-arn <this> (see docs/triggers.md)',
+        value: this.databaseInvokeRole.roleArn,
+      });
+    }
 
     const jobTables: Record<string, JobTable> = Object.fromEntries(
       props.tables.map((t) => [t.jobName, { source: t.source, table: t.table }]),
@@ -90,7 +132,8 @@ export class IngestionTriggers extends Construct {
       }),
     );
 
-    const deadLetterQueue = new sqs.Queue(this, 'NotifierDeadLetterQueue', {
+    // Events that still fail after the target's retries, from either rule.
+    const deadLetterQueue = new sqs.Queue(this, 'EventDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
@@ -98,7 +141,7 @@ export class IngestionTriggers extends Construct {
     });
     Validations.of(deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the job-state rule target.',
+      reason: 'This queue is itself the dead-letter queue of the event rule targets.',
     });
     this.jobStateRule = new events.Rule(this, 'JobFailedRule', {
       description: 'Lake ingestion job runs that failed, timed out or were stopped',
@@ -112,6 +155,21 @@ export class IngestionTriggers extends Construct {
           deadLetterQueue,
           retryAttempts: 4,
           maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+
+    this.requestRule = new events.Rule(this, 'IngestionRequestedRule', {
+      description: 'Requests for a lake ingestion run: detail is { "source": ..., "tables"?: [...] }',
+      eventPattern: {
+        source: [INGESTION_REQUEST_EVENT.source],
+        detailType: [INGESTION_REQUEST_EVENT.detailType],
+      },
+      targets: [
+        new eventTargets.LambdaFunction(this.startIngestion.function, {
+          deadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: props.requestMaxAge,
         }),
       ],
     });

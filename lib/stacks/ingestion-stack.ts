@@ -113,11 +113,13 @@ export class IngestionStack extends Stack {
 
     new IngestionTriggers(this, 'Triggers', {
       environment: config.name,
+      databaseTrigger: config.sources.some((source) => source.engine === 'postgres'),
       stateMachine: this.workflow.stateMachine,
       tables,
       jobArns,
       jobLogGroupPrefix: environment.logGroupPrefix,
       dedupWindow: Duration.seconds(60),
+      requestMaxAge: Duration.minutes(config.ingestion.scheduleIntervalMinutes),
       alarmTopic: props.alarmTopic,
       logsKey,
       logRetention: retention,

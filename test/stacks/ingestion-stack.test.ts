@@ -387,8 +387,54 @@ describe.each([
       ]);
     });
 
+    test('run requests on the default event bus reach start-ingestion', () => {
+      const { properties } = only(template, 'AWS::Events::Rule', {
+        EventPattern: { source: ['trackman.data-platform'] },
+      });
+      expect(properties.EventPattern).toEqual({
+        source: ['trackman.data-platform'],
+        'detail-type': ['Lake Ingestion Requested'],
+      });
+      expect(properties.Targets[0]).toMatchObject({
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^TriggersStartIngestionFunction/), 'Arn'] },
+        RetryPolicy: {
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: config.ingestion.scheduleIntervalMinutes * 60,
+        },
+      });
+    });
+
+    test('the source database may invoke start-ingestion through a role of its own, and do nothing else', () => {
+      const role = only(template, 'AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'rds.amazonaws.com' } })],
+        },
+      });
+      expect(role.properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': config.account },
+      });
+      const statements = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role.id }] } }),
+      ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+      expect(statements).toEqual([
+        {
+          Sid: 'InvokeStartIngestion',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TriggersStartIngestionFunction/), 'Arn'] },
+        },
+      ]);
+      const outputs = Object.keys(template.toJSON().Outputs as object);
+      expect(outputs).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^TriggersDatabaseInvokeRoleArn/),
+          expect.stringMatching(/^TriggersStartIngestionFunctionArn/),
+        ]),
+      );
+    });
+
     test('the failure notifier gets failed, timed-out and stopped runs of these jobs only', () => {
-      const { properties } = only(template, 'AWS::Events::Rule');
+      const { properties } = only(template, 'AWS::Events::Rule', { EventPattern: { source: ['aws.glue'] } });
       expect(properties.EventPattern).toEqual({
         source: ['aws.glue'],
         'detail-type': ['Glue Job State Change'],
@@ -400,7 +446,7 @@ describe.each([
       expect(properties.Targets[0]).toMatchObject({
         RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
         DeadLetterConfig: {
-          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^TriggersNotifierDeadLetterQueue/), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^TriggersEventDeadLetterQueue/), 'Arn'] },
         },
       });
       const fn = functions().find(
