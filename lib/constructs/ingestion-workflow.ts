@@ -31,6 +31,9 @@ export const PERMANENT_ERRORS = [
 /** The job is still running from an earlier tick: skip the table, never start a second copy. */
 export const JOB_ALREADY_RUNNING = 'Glue.ConcurrentRunsExceededException';
 
+/** Minutes the workflow may take after its slowest table: the summary and the failure alert. */
+export const WORKFLOW_WRAP_UP_MINUTES = 2;
+
 export interface IngestionWorkflowProps {
   readonly environment: string;
   readonly ingestion: IngestionConfig;
@@ -119,12 +122,20 @@ export class IngestionWorkflow extends Construct {
     });
     tables.itemProcessor(runJob.next(succeeded));
 
+    // Only standard JSONPath: the failure filter runs only once a failure is known to exist,
+    // so nothing depends on what a filter that matches nothing returns.
     const summarise = new sfn.Pass(this, 'Summarise', {
       parameters: {
         'trigger.$': '$.trigger',
         'results.$': '$.results',
+        'anyFailed.$': "States.ArrayContains($.results[*].status, 'failed')",
+      },
+    });
+    const collectFailures = new sfn.Pass(this, 'CollectFailures', {
+      parameters: {
+        'trigger.$': '$.trigger',
+        'results.$': '$.results',
         'failed.$': "$.results[?(@.status == 'failed')]",
-        'skipped.$': "$.results[?(@.status == 'skipped')]",
       },
     });
     const notify = new tasks.SnsPublish(this, 'AlertFailedTables', {
@@ -139,13 +150,20 @@ export class IngestionWorkflow extends Construct {
       }),
       resultPath: sfn.JsonPath.DISCARD,
     });
-    const fail = new sfn.Fail(this, 'IngestionFailed', {
-      error: 'TablesFailed',
-      causePath: 'States.JsonToString($.failed)',
+    // The execution's cause names the failed tables; their errors are in the alert and the history.
+    const describeFailure = new sfn.Pass(this, 'DescribeFailure', {
+      parameters: {
+        'cause.$':
+          "States.Format('{} of {} tables failed: {}', States.ArrayLength($.failed), States.ArrayLength($.results), States.JsonToString($.failed[*].table))",
+      },
     });
+    const fail = new sfn.Fail(this, 'IngestionFailed', { error: 'TablesFailed', causePath: '$.cause' });
     const done = new sfn.Succeed(this, 'IngestionSucceeded');
     const anyFailed = new sfn.Choice(this, 'AnyTableFailed')
-      .when(sfn.Condition.isPresent('$.failed[0]'), notify.next(fail))
+      .when(
+        sfn.Condition.booleanEquals('$.anyFailed', true),
+        collectFailures.next(notify).next(describeFailure).next(fail),
+      )
       .otherwise(done);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -157,7 +175,8 @@ export class IngestionWorkflow extends Construct {
       comment: 'Ingests the configured source tables into the lake',
       definitionBody: sfn.DefinitionBody.fromChainable(tables.next(summarise).next(anyFailed)),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.minutes(props.budget.runMinutes),
+      // The tables' worst case, plus time to summarise and send the alert after the slowest one.
+      timeout: Duration.minutes(props.budget.runMinutes + WORKFLOW_WRAP_UP_MINUTES),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { lakeBudget, loadConfig } from '../../lib/config';
+import { WORKFLOW_WRAP_UP_MINUTES } from '../../lib/constructs/ingestion-workflow';
 import { powertoolsLayerParameter, powertoolsVersion } from '../../lib/constructs/node-function';
 import { buildStage } from '../helpers/synth';
 
@@ -252,13 +253,15 @@ describe.each([
   });
 
   describe('workflow', () => {
-    test(`times out after the SLO budget's run time (${budget.runMinutes} min), logs ALL to an encrypted group, traces with X-Ray`, () => {
+    test(`times out after the SLO budget's run time (${budget.runMinutes} min) plus the wrap-up, logs ALL to an encrypted group, traces with X-Ray`, () => {
       const { properties } = only(template, 'AWS::StepFunctions::StateMachine');
       expect(properties.StateMachineType).toBe('STANDARD');
       expect(properties.TracingConfiguration).toEqual({ Enabled: true });
       expect(properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
       const definition = JSON.stringify(properties.DefinitionString);
-      expect(definition).toContain(`\\"TimeoutSeconds\\":${budget.runMinutes * 60}`);
+      expect(definition).toContain(
+        `\\"TimeoutSeconds\\":${(budget.runMinutes + WORKFLOW_WRAP_UP_MINUTES) * 60}`,
+      );
       template.hasResourceProperties('AWS::Logs::LogGroup', {
         KmsKeyId: { 'Fn::GetAtt': ['LogsKeyFE4C4A83', 'Arn'] },
         RetentionInDays: retentionDays,
