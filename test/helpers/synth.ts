@@ -7,13 +7,19 @@ import type { EnvironmentStage } from '../../lib/stages/environment-stage';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** The context the CLI gives the app: cdk.json feature flags plus the committed lookups. */
+/**
+ * The context the CLI gives the app: cdk.json feature flags plus the committed
+ * lookups. Asset bundling is skipped (`aws:cdk:bundling-stacks: []`), which
+ * saves about a second of esbuild per stage: template tests assert function
+ * properties, not bundle contents. The real bundling runs in `npm run synth`
+ * (CI runs it) and in `npm run bench`, which reports every bundle's size.
+ */
 export function projectContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
   const lookups = JSON.parse(readFileSync(join(ROOT, 'cdk.context.json'), 'utf8')) as Record<string, unknown>;
-  return { ...cdkJson.context, ...lookups };
+  return { ...cdkJson.context, ...lookups, 'aws:cdk:bundling-stacks': [] };
 }
 
 /**

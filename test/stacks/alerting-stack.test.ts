@@ -36,6 +36,15 @@ describe.each(['dev', 'prod'] as const)('alerting stack (%s)', (env) => {
     });
   });
 
+  test('the topic and its key keep their logical ids (subscribers confirm the topic once)', () => {
+    expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toEqual(['AlarmsTopic3A2DFEBA']);
+    expect(Object.keys(template.findResources('AWS::KMS::Key'))).toEqual(['AlarmsKey3C2381B3']);
+  });
+
+  test('matches the snapshot', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+
   test('every configured address is subscribed by e-mail', () => {
     const endpoints = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => [
       s.Properties.Protocol,

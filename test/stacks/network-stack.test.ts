@@ -129,6 +129,12 @@ describe.each([
     });
   });
 
+  test('logical ids of its retained resources are pinned (renaming one orphans the old one)', () => {
+    expect(logicalIdsOf(template, 'AWS::KMS::Key')).toEqual(['NetworkFlowLogsKey5BEDC61C']);
+    expect(logicalIdsOf(template, 'AWS::Logs::LogGroup')).toEqual(['NetworkFlowLogGroup4F8CEEEF']);
+    expect(logicalIdsOf(template, 'AWS::EC2::VPC')).toEqual(['NetworkVpc7FB7348F']);
+  });
+
   test('matches the snapshot (asset hashes normalised)', () => {
     expect(template.toJSON()).toMatchSnapshot();
   });
