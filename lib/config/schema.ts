@@ -237,12 +237,19 @@ export const LakeSchema = z
 
 export const IngestionSchema = z
   .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'false pauses ingestion: the schedule and the run-request rule are disabled and start-ingestion takes ' +
+          'no invocations. Jobs, bookmarks and data stay. @default true',
+      ),
     scheduleIntervalMinutes: positiveInt('minutes')
       .default(15)
       .describe('Minutes between scheduled workflow runs. @default 15'),
     jobTimeoutMinutes: positiveInt('minutes')
-      .default(8)
-      .describe('Timeout of one Glue job run. Backfills override it per run. @default 8'),
+      .default(7)
+      .describe('Timeout of one Glue job run. Backfills override it per run. @default 7'),
     startupAllowanceMinutes: z
       .int({ error: 'a whole number of minutes' })
       .min(0, { error: '0 or more minutes' })

@@ -1,21 +1,22 @@
 /**
  * The lake freshness SLO as arithmetic over the ingestion settings.
  *
- * A row inserted just after a run has read its table waits for that run to end,
- * then for the next schedule tick that finds the job idle, then for that run to
- * land it. When a run can outlast the schedule interval, the ticks in between
- * are skipped (one run per job at a time), so the wait for an idle tick is the
- * run time rounded up to whole intervals:
+ * A row inserted just after a run has read its table waits for that run to
+ * end, then for the next schedule tick that finds the job idle, then for that
+ * run to land it. Ticks that find the job still running are skipped (one run
+ * per job at a time), and a run need not start on a tick: start-ingestion
+ * (an operator, an event, the database trigger) starts one at any moment. So
+ * the row waits at most one run, one interval and one more run:
  *
  *   attempt      = jobTimeout + startupAllowance
  *   table        = maxAttempts x attempt + sum of the retry waits
  *   run          = ceil(tables / maxConcurrency) x table
- *   worst case   = ceil(run / interval) x interval + run
+ *   worst case   = interval + 2 x run
  *
- * When a run fits in one interval this is interval + run, the formula of the
- * design document; past that it grows by whole intervals, which the simpler
- * formula misses. The watermark is written inside the job run, so it needs no
- * term of its own.
+ * The design document's interval + run holds only for runs that start on a
+ * tick and end before the next one; a schedule-only bound for longer runs,
+ * ceil(run / interval) x interval + run, is never more than this one. The
+ * watermark is written inside the job run, so it needs no term of its own.
  */
 
 /** The parts of an environment's config the budget reads. */
@@ -69,7 +70,7 @@ export function lakeBudget(config: LakeBudgetInput): LakeBudget {
   const rounds = Math.max(1, Math.ceil(tableCount / ingestion.maxConcurrency));
   const runSeconds = rounds * tableSeconds;
   const intervalSeconds = ingestion.scheduleIntervalMinutes * 60;
-  const worstCaseSeconds = Math.ceil(runSeconds / intervalSeconds) * intervalSeconds + runSeconds;
+  const worstCaseSeconds = intervalSeconds + 2 * runSeconds;
   return {
     retryWaitSeconds,
     tableMinutes: tableSeconds / 60,
@@ -107,7 +108,7 @@ export function lakeBudgetIssues(config: LakeBudgetInput): BudgetIssue[] {
       input: i.scheduleIntervalMinutes,
       message:
         `settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (${budget.sloMinutes}); ` +
-        `these give ${round(budget.worstCaseMinutes)} min = ceil(run ${round(budget.runMinutes)} / interval ${i.scheduleIntervalMinutes}) x ${i.scheduleIntervalMinutes} + run, ` +
+        `these give ${round(budget.worstCaseMinutes)} min = interval ${i.scheduleIntervalMinutes} + 2 x run ${round(budget.runMinutes)}, ` +
         `where run = ${budget.rounds} round(s) x (${i.maxAttempts} attempt(s) x (jobTimeoutMinutes ${i.jobTimeoutMinutes} + startupAllowanceMinutes ${i.startupAllowanceMinutes}) + retry waits ${round(budget.retryWaitSeconds / 60)} min)`,
     },
   ];

@@ -1,6 +1,5 @@
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -9,11 +8,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { WorkflowInput } from '../../lambda/start-ingestion/contract';
+import { DeadLetterAlarm } from './dead-letter-alarm';
 
 export interface IngestionScheduleProps {
   readonly stateMachine: sfn.IStateMachine;
   /** Minutes between runs. */
   readonly intervalMinutes: number;
+  /** false keeps the schedule but disables it (ingestion paused). */
+  readonly enabled: boolean;
   /** The input of every scheduled run: all lake tables. */
   readonly input: Omit<WorkflowInput, 'trigger'>;
   readonly alarmTopic: sns.ITopic;
@@ -54,6 +56,7 @@ export class IngestionSchedule extends Construct {
       description: `Ingests every lake table every ${props.intervalMinutes} minutes`,
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(props.intervalMinutes)),
       timeWindow: scheduler.TimeWindow.off(),
+      enabled: props.enabled,
       target: new targets.StepFunctionsStartExecution(props.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule', ...props.input }),
         deadLetterQueue: this.deadLetterQueue,
@@ -63,20 +66,12 @@ export class IngestionSchedule extends Construct {
       }),
     });
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
+    this.deadLetterAlarm = new DeadLetterAlarm(this, 'DeadLetterAlarm', {
+      queue: this.deadLetterQueue,
+      description:
         'A scheduled ingestion run could not be started (see the dead-letter queue and docs/runbook.md). ' +
         'Until it clears, the lake SLO is at risk.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
-    this.deadLetterAlarm.addOkAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+      alarmTopic: props.alarmTopic,
+    }).alarm;
   }
 }

@@ -9,6 +9,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { GLUE_FAILURE_NOTIFIER_ENV, type JobTable } from '../../lambda/glue-failure-notifier/contract';
 import { START_INGESTION_ENV, type IngestionTable } from '../../lambda/start-ingestion/contract';
+import { DeadLetterAlarm } from './dead-letter-alarm';
 import type { LogsKey } from './logs-key';
 import { NodeFunction } from './node-function';
 
@@ -25,6 +26,8 @@ export interface IngestionTriggersProps {
    * extension): creates the role the DBA associates with the database.
    */
   readonly databaseTrigger: boolean;
+  /** false pauses on-demand runs: the request rule is disabled and start-ingestion takes no invocations. */
+  readonly enabled: boolean;
   readonly stateMachine: sfn.IStateMachine;
   /** Every lake table with its job, in config order. */
   readonly tables: readonly IngestionTable[];
@@ -69,6 +72,8 @@ export class IngestionTriggers extends Construct {
       ...common,
       handlerDir: 'start-ingestion',
       serviceName: 'start-ingestion',
+      // Paused: no invocation runs (asynchronous ones are retried by Lambda, then dropped).
+      reservedConcurrentExecutions: props.enabled ? undefined : 0,
       description: `Starts a lake ingestion run (${props.environment}) for the requested tables`,
       environment: {
         [START_INGESTION_ENV.stateMachineArn]: props.stateMachine.stateMachineArn,
@@ -143,6 +148,13 @@ export class IngestionTriggers extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the event rule targets.',
     });
+    new DeadLetterAlarm(this, 'EventDeadLetterAlarm', {
+      queue: deadLetterQueue,
+      description:
+        'An event for start-ingestion or the Glue failure notifier failed after its retries: a requested run did ' +
+        'not start, or a job failure was not reported. The message in the dead-letter queue says which (docs/runbook.md).',
+      alarmTopic: props.alarmTopic,
+    });
     this.jobStateRule = new events.Rule(this, 'JobFailedRule', {
       description: 'Lake ingestion job runs that failed, timed out or were stopped',
       eventPattern: {
@@ -161,6 +173,7 @@ export class IngestionTriggers extends Construct {
 
     this.requestRule = new events.Rule(this, 'IngestionRequestedRule', {
       description: 'Requests for a lake ingestion run: detail is { "source": ..., "tables"?: [...] }',
+      enabled: props.enabled,
       eventPattern: {
         source: [INGESTION_REQUEST_EVENT.source],
         detailType: [INGESTION_REQUEST_EVENT.detailType],

@@ -1,3 +1,4 @@
+import { Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -67,6 +68,13 @@ export class SourceConnection extends Construct {
         }),
     );
     this.primary = this.connections[0];
+    for (const connection of this.connections) {
+      Validations.of(connection).acknowledge({
+        id: 'W3010',
+        reason:
+          "A Glue connection must name the Availability Zone of its subnet; it is that subnet's zone, not a choice.",
+      });
+    }
 
     // The source admits the jobs on its port, and the jobs may reach it there.
     new ec2.CfnSecurityGroupIngress(this, 'SourceIngress', {

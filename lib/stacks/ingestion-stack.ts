@@ -106,6 +106,7 @@ export class IngestionStack extends Stack {
     new IngestionSchedule(this, 'Schedule', {
       stateMachine: this.workflow.stateMachine,
       intervalMinutes: config.ingestion.scheduleIntervalMinutes,
+      enabled: config.ingestion.enabled,
       input: { tables },
       alarmTopic: props.alarmTopic,
       removalPolicy: policy,
@@ -114,6 +115,7 @@ export class IngestionStack extends Stack {
     new IngestionTriggers(this, 'Triggers', {
       environment: config.name,
       databaseTrigger: config.sources.some((source) => source.engine === 'postgres'),
+      enabled: config.ingestion.enabled,
       stateMachine: this.workflow.stateMachine,
       tables,
       jobArns,

@@ -63,50 +63,49 @@ describe('retryWaitsSeconds', () => {
 });
 
 describe('lakeBudget', () => {
-  it('gives prod 51 minutes worst case', () => {
+  it('gives prod 53 minutes worst case', () => {
     // Prod uses the defaults with the 4 trackman-backend tables:
-    //   attempt    = jobTimeout 8 + startup 2                  = 10 min
-    //   table      = 2 attempts x 10 + one retry wait 60 s     = 21 min
+    //   attempt    = jobTimeout 7 + startup 2                  = 9 min
+    //   table      = 2 attempts x 9 + one retry wait 60 s      = 19 min
     //   rounds     = ceil(4 tables / maxConcurrency 10)        = 1
-    //   run        = 1 x 21                                    = 21 min
-    //   worst case = ceil(21 / interval 15) x 15 + 21 = 30 + 21 = 51 min, within the 60-minute SLO.
+    //   run        = 1 x 19                                    = 19 min
+    //   worst case = interval 15 + 2 x run 19                  = 53 min, within the 60-minute SLO.
     expect(lakeBudget(loadConfig('prod'))).toEqual({
       retryWaitSeconds: 60,
-      tableMinutes: 21,
+      tableMinutes: 19,
       rounds: 1,
-      runMinutes: 21,
-      worstCaseMinutes: 51,
+      runMinutes: 19,
+      worstCaseMinutes: 53,
       sloMinutes: 60,
     });
   });
 
-  it('is interval + run when a run fits in one interval', () => {
-    // run 21 <= interval 30: 30 + 21.
-    expect(lakeBudget(input({ scheduleIntervalMinutes: 30 })).worstCaseMinutes).toBe(51);
-    // run 21 = interval 21: still one interval, 21 + 21.
-    expect(lakeBudget(input({ scheduleIntervalMinutes: 21 })).worstCaseMinutes).toBe(42);
+  it('is one interval and two runs, whatever the interval', () => {
+    // A row read just after a run started waits for it (19), for a tick (interval), for that run (19).
+    expect(lakeBudget(input({ scheduleIntervalMinutes: 30 })).worstCaseMinutes).toBe(68);
+    expect(lakeBudget(input({ scheduleIntervalMinutes: 5 })).worstCaseMinutes).toBe(43);
   });
 
-  it('rounds a run that outlasts the interval up to whole intervals', () => {
-    // run 21 > interval 20: the tick at 20 finds the job busy, so the row waits for the tick at 40; 40 + 21.
-    expect(lakeBudget(input({ scheduleIntervalMinutes: 20 })).worstCaseMinutes).toBe(61);
-    // run 21 over interval 10: ceil(2.1) = 3 intervals; 30 + 21.
-    expect(lakeBudget(input({ scheduleIntervalMinutes: 10 })).worstCaseMinutes).toBe(51);
-    // run 21 = 3 intervals of 7 exactly: 21 + 21.
-    expect(lakeBudget(input({ scheduleIntervalMinutes: 7 })).worstCaseMinutes).toBe(42);
+  it('is never less than the schedule-only bound ceil(run / interval) x interval + run', () => {
+    for (const scheduleIntervalMinutes of [1, 5, 7, 10, 15, 19, 20, 30, 60]) {
+      const budget = lakeBudget(input({ scheduleIntervalMinutes }));
+      const scheduleOnly =
+        Math.ceil(budget.runMinutes / scheduleIntervalMinutes) * scheduleIntervalMinutes + budget.runMinutes;
+      expect(budget.worstCaseMinutes).toBeGreaterThanOrEqual(scheduleOnly);
+    }
   });
 
   it('runs at most maxConcurrency tables at a time', () => {
-    // 11 tables at 10 at a time: 2 rounds of 21 min = 42; ceil(42 / 15) = 3 intervals; 45 + 42.
-    expect(lakeBudget(input({}, 11))).toMatchObject({ rounds: 2, runMinutes: 42, worstCaseMinutes: 87 });
-    expect(lakeBudget(input({}, 10))).toMatchObject({ rounds: 1, runMinutes: 21 });
+    // 11 tables at 10 at a time: 2 rounds of 19 min = 38; 15 + 2 x 38.
+    expect(lakeBudget(input({}, 11))).toMatchObject({ rounds: 2, runMinutes: 38, worstCaseMinutes: 91 });
+    expect(lakeBudget(input({}, 10))).toMatchObject({ rounds: 1, runMinutes: 19 });
     // 21 tables at 10 at a time: 3 rounds.
-    expect(lakeBudget(input({}, 21))).toMatchObject({ rounds: 3, runMinutes: 63 });
+    expect(lakeBudget(input({}, 21))).toMatchObject({ rounds: 3, runMinutes: 57 });
     expect(lakeBudget(input({ maxConcurrency: 40 }, 40))).toMatchObject({ rounds: 1 });
   });
 
   it('counts one round when there are no tables', () => {
-    expect(lakeBudget(input({}, 0))).toMatchObject({ rounds: 1, runMinutes: 21 });
+    expect(lakeBudget(input({}, 0))).toMatchObject({ rounds: 1, runMinutes: 19 });
   });
 
   it('counts the tables of every source', () => {
@@ -115,12 +114,12 @@ describe('lakeBudget', () => {
   });
 
   it('adds every attempt and the capped retry waits to a table', () => {
-    // 5 attempts x 10 min + waits 60 + 120 + 240 + 300 s (12 min) = 62 min.
-    expect(lakeBudget(input({ maxAttempts: 5 }))).toMatchObject({ retryWaitSeconds: 720, tableMinutes: 62 });
+    // 5 attempts x 9 min + waits 60 + 120 + 240 + 300 s (12 min) = 57 min.
+    expect(lakeBudget(input({ maxAttempts: 5 }))).toMatchObject({ retryWaitSeconds: 720, tableMinutes: 57 });
     // No startup allowance, one attempt: the job timeout alone.
     expect(lakeBudget(input({ maxAttempts: 1, startupAllowanceMinutes: 0 }))).toMatchObject({
       retryWaitSeconds: 0,
-      tableMinutes: 8,
+      tableMinutes: 7,
     });
   });
 });
@@ -131,65 +130,73 @@ describe('lakeBudgetIssues', () => {
   });
 
   it('points at the schedule interval and explains the arithmetic', () => {
-    expect(lakeBudgetIssues(input({ scheduleIntervalMinutes: 20 }))).toEqual([
+    expect(lakeBudgetIssues(input({ scheduleIntervalMinutes: 23 }))).toEqual([
       {
         path: ['ingestion', 'scheduleIntervalMinutes'],
-        input: 20,
+        input: 23,
         message:
           'settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-          'these give 61 min = ceil(run 21 / interval 20) x 20 + run, ' +
-          'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 8 + startupAllowanceMinutes 2) + retry waits 1 min)',
+          'these give 61 min = interval 23 + 2 x run 19, ' +
+          'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min)',
       },
     ]);
   });
 
   it('rounds fractional minutes to two decimals in the message', () => {
-    // One 20 s retry wait = 0.333 min; run 20.333; 60 + 20.333 = 80.333.
+    // One 20 s retry wait = 0.333 min; run 18.333; 60 + 2 x 18.333 = 96.667.
     const [issue] = lakeBudgetIssues(input({ scheduleIntervalMinutes: 60, retryIntervalSeconds: 20 }));
     expect(issue?.message).toBe(
       'settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-        'these give 80.33 min = ceil(run 20.33 / interval 60) x 60 + run, ' +
-        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 8 + startupAllowanceMinutes 2) + retry waits 0.33 min)',
+        'these give 96.67 min = interval 60 + 2 x run 18.33, ' +
+        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 0.33 min)',
     );
   });
 });
 
 describe('the line between meeting the lake SLO and missing it', () => {
-  it('accepts prod with an SLO equal to its 51-minute worst case', () => {
+  it('accepts prod with an SLO equal to its 53-minute worst case', () => {
     const config = structuredClone(prod);
-    config.slo = { lakeFreshnessMinutes: 51 };
-    expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(51);
+    config.slo = { lakeFreshnessMinutes: 53 };
+    expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(53);
   });
 
   it('rejects prod with an SLO one minute below its worst case', () => {
-    expect(prodProblemsAfter((config) => (config.slo = { lakeFreshnessMinutes: 50 }))).toEqual([
-      'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (50); ' +
-        'these give 51 min = ceil(run 21 / interval 15) x 15 + run, ' +
-        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 8 + startupAllowanceMinutes 2) + retry waits 1 min); received 15',
+    expect(prodProblemsAfter((config) => (config.slo = { lakeFreshnessMinutes: 52 }))).toEqual([
+      'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (52); ' +
+        'these give 53 min = interval 15 + 2 x run 19, ' +
+        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min); received 15',
     ]);
   });
 
   it('accepts a schedule whose worst case is exactly the 60-minute SLO', () => {
-    // Interval 39: the 21-minute run fits in one interval; 39 + 21 = 60.
+    // Interval 22: 22 + 2 x 19 = 60.
     const config = structuredClone(prod);
-    config.ingestion = { scheduleIntervalMinutes: 39 };
+    config.ingestion = { scheduleIntervalMinutes: 22 };
     expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(60);
   });
 
   it('rejects a schedule whose worst case is one minute over the SLO', () => {
-    // Interval 40: 40 + 21 = 61.
-    expect(prodProblemsAfter((config) => (config.ingestion = { scheduleIntervalMinutes: 40 }))).toEqual([
+    // Interval 23: 23 + 2 x 19 = 61.
+    expect(prodProblemsAfter((config) => (config.ingestion = { scheduleIntervalMinutes: 23 }))).toEqual([
       'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-        'these give 61 min = ceil(run 21 / interval 40) x 40 + run, ' +
-        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 8 + startupAllowanceMinutes 2) + retry waits 1 min); received 40',
+        'these give 61 min = interval 23 + 2 x run 19, ' +
+        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min); received 23',
     ]);
+  });
+
+  it('rejects a job timeout that pushes the worst case one minute over', () => {
+    // jobTimeout 8: table = 2 x 10 + 1 = 21; 15 + 42 = 57 fits; jobTimeout 10: 2 x 12 + 1 = 25; 15 + 50 = 65.
+    const config = structuredClone(prod);
+    config.ingestion = { jobTimeoutMinutes: 8 };
+    expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(57);
+    expect(prodProblemsAfter((c) => (c.ingestion = { jobTimeoutMinutes: 10 }))).toHaveLength(1);
   });
 });
 
 describe('lakeBudget arithmetic', () => {
-  it('adds up in whole seconds, so float error cannot add an interval', () => {
-    // Waits 200 + 600 + 1800 (1800 capped) = 2600 s; table = 4 x 10 min + 2600 s = 5000 s;
-    // 25 tables at 10 a time = 3 rounds = 15000 s = 250 min, exactly 25 intervals of 10 min.
+  it('adds up in whole seconds, so float error cannot creep into the bound', () => {
+    // Waits 200 + 600 + 1800 (1800 capped) = 2600 s; table = 4 x 9 min + 2600 s = 4760 s;
+    // 25 tables at 10 a time = 3 rounds = 14280 s = 238 min; 10 + 2 x 238 = 486.
     const budget = lakeBudget(
       input(
         {
@@ -202,7 +209,7 @@ describe('lakeBudget arithmetic', () => {
         25,
       ),
     );
-    expect(budget.runMinutes).toBe(250);
-    expect(budget.worstCaseMinutes).toBe(500);
+    expect(budget.runMinutes).toBe(238);
+    expect(budget.worstCaseMinutes).toBe(486);
   });
 });

@@ -89,8 +89,9 @@ describe('the shipped environments', () => {
       athena: { bytesScannedCutoffPerQuery: 107_374_182_400, resultsExpirationDays: 30 },
     });
     expect(config.ingestion).toEqual({
+      enabled: true,
       scheduleIntervalMinutes: 15,
-      jobTimeoutMinutes: 8,
+      jobTimeoutMinutes: 7,
       startupAllowanceMinutes: 2,
       maxAttempts: 2,
       retryIntervalSeconds: 60,
@@ -441,8 +442,8 @@ describe('lake and ingestion', () => {
   it('rejects a schedule interval that cannot meet the lake SLO', () => {
     expect(problemsAfter((config) => (config.ingestion = { scheduleIntervalMinutes: 60 }))).toEqual([
       'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-        'these give 81 min = ceil(run 21 / interval 60) x 60 + run, ' +
-        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 8 + startupAllowanceMinutes 2) + retry waits 1 min); received 60',
+        'these give 98 min = interval 60 + 2 x run 19, ' +
+        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min); received 60',
     ]);
   });
 

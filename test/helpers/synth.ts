@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
-import type { EnvironmentStage } from '../../lib/stages/environment-stage';
+import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
+import { EnvironmentStage } from '../../lib/stages/environment-stage';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -34,6 +35,12 @@ export function buildStage(environment: string): EnvironmentStage {
     appProps: { context: projectContext(), builtinCloudFormationValidation: false },
   });
   return stages[0];
+}
+
+/** Builds a stage from a config that is not one of the shipped environments (validated first). */
+export function buildStageWith(input: EnvironmentConfigInput, environment = 'dev'): EnvironmentStage {
+  const app = new App({ context: projectContext(), builtinCloudFormationValidation: false });
+  return new EnvironmentStage(app, 'Custom', { config: validateConfig(input, environment) });
 }
 
 /** Templates of one stage's stacks, synthesized once. */

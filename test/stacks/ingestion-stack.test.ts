@@ -1,8 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { lakeBudget, loadConfig } from '../../lib/config';
+import { dev } from '../../lib/config/environments/dev';
 import { WORKFLOW_WRAP_UP_MINUTES } from '../../lib/constructs/ingestion-workflow';
 import { powertoolsLayerParameter, powertoolsVersion } from '../../lib/constructs/node-function';
-import { buildStage } from '../helpers/synth';
+import { buildStage, buildStageWith } from '../helpers/synth';
 
 const templates = {
   dev: Template.fromStack(buildStage('dev').ingestion),
@@ -296,6 +297,7 @@ describe.each([
       expect(properties.ScheduleExpression).toBe(`rate(${config.ingestion.scheduleIntervalMinutes} minutes)`);
       expect(properties.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
       expect(properties.State).toBe('ENABLED');
+      expect(properties.Target.Arn).toEqual({ Ref: expect.stringMatching(/^WorkflowStateMachine/) });
       expect(properties.Target.RetryPolicy).toEqual({
         MaximumRetryAttempts: 3,
         MaximumEventAgeInSeconds: 900,
@@ -328,7 +330,7 @@ describe.each([
         },
       });
       const alarm = only(template, 'AWS::CloudWatch::Alarm', {
-        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue.id, 'QueueName'] } }],
       });
       expect(alarm.properties).toMatchObject({
         Threshold: 0,
@@ -462,7 +464,43 @@ describe.each([
     });
   });
 
+  test('an event that fails after its retries raises an alarm on the alarm topic', () => {
+    const queue = only(template, 'AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    const alarm = only(template, 'AWS::CloudWatch::Alarm', {
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue.id, 'QueueName'] } }],
+    });
+    expect(alarm.properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+    });
+    expect(JSON.stringify(alarm.properties.AlarmActions)).toContain('AlarmsTopic');
+  });
+
   test('matches the snapshot (asset hashes normalised)', () => {
     expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('ingestion paused (ingestion.enabled: false)', () => {
+  const template = Template.fromStack(buildStageWith({ ...dev, ingestion: { enabled: false } }).ingestion);
+
+  test('the schedule and the run-request rule are disabled, start-ingestion takes no invocations', () => {
+    expect(only(template, 'AWS::Scheduler::Schedule').properties.State).toBe('DISABLED');
+    expect(
+      only(template, 'AWS::Events::Rule', { EventPattern: { source: ['trackman.data-platform'] } }).properties
+        .State,
+    ).toBe('DISABLED');
+    const start = only(template, 'AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'start-ingestion' } },
+    });
+    expect(start.properties.ReservedConcurrentExecutions).toBe(0);
+  });
+
+  test('jobs, failure alerts and the workflow stay', () => {
+    expect(Object.keys(template.findResources('AWS::Glue::Job'))).toHaveLength(TABLES.length);
+    expect(
+      only(template, 'AWS::Events::Rule', { EventPattern: { source: ['aws.glue'] } }).properties.State,
+    ).toBe('ENABLED');
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
   });
 });
