@@ -263,7 +263,8 @@ function renderSection(section: Section, sectionsByPath: Map<string, Section[]>)
       text,
     ];
   });
-  const intro = section.description.trim();
+  // The section repeats its field's description; the default belongs to the field's row.
+  const intro = splitDefaultTag(section.description).text;
   return [
     `## ${sectionTitle(section)}`,
     ...(intro === '' ? [] : [intro]),
@@ -279,7 +280,7 @@ Every environment has one config file in \`lib/config/environments/\` (\`dev.ts\
 
 This file is generated from that schema: do not edit it by hand. After changing the schema, regenerate it with \`npm run docs:config\` (\`npx tsx scripts/config-reference.ts\`); \`test/config/config-reference.test.ts\` fails while it is out of date, and \`npx tsx scripts/config-reference.ts --check\` reports the same without writing.
 
-Besides the rules of each field below, validation checks rules that span fields: source names and the tables within a source are unique, Deep Archive comes after Intelligent-Tiering, a named bucket is retained, retry delays are consistent, imported subnets match their Availability Zones and route tables, NAT gateways do not outnumber Availability Zones, and the ingestion settings can meet \`slo.lakeFreshnessMinutes\` (\`lib/config/slo-budget.ts\` shows the arithmetic).`;
+Besides the rules of each field below, validation checks rules that span fields: source names and the tables within a source are unique, Deep Archive comes after Intelligent-Tiering, a named bucket is retained, retry delays are consistent, imported subnets match their Availability Zones and route tables, NAT gateways do not outnumber Availability Zones, a peered VPC does not overlap this one, and the ingestion settings can meet \`slo.lakeFreshnessMinutes\` (\`lib/config/slo-budget.ts\` shows the arithmetic).`;
 
 /** docs/configuration.md as it should be committed; `schema` is for tests of the renderer. */
 export function renderConfigReference(schema: z.ZodType = EnvironmentConfigSchema): string {

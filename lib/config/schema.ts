@@ -120,6 +120,32 @@ export const SourceSchema = z
   })
   .describe('A source database.');
 
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+
+const SourceVpcPeeringSchema = z
+  .strictObject({
+    vpcId: z
+      .string()
+      .regex(VPC_ID, { error: 'a VPC id (vpc-...)' })
+      .describe('The VPC the source databases live in.'),
+    cidr: z
+      .string()
+      .regex(IPV4_CIDR, { error: 'an IPv4 CIDR block' })
+      .describe('Its CIDR block; the data subnets get a route to it through the peering connection.'),
+    routeTableIds: z
+      .array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { error: 'a route table id (rtb-...)' }))
+      .default([])
+      .describe(
+        "Route tables of the source VPC that get a route back to this VPC (the databases' subnets). " +
+          '@default [] - the owner of that VPC adds the return routes',
+      ),
+  })
+  .describe(
+    'Peers the new VPC with the VPC of the source databases (same account and region), so the jobs reach them ' +
+      'and their security groups can admit the jobs by security group.',
+  );
+
 const CreateVpcSchema = z.strictObject({
   mode: z.literal('create').describe('Create a VPC for the data services.'),
   cidr: z
@@ -138,6 +164,9 @@ const CreateVpcSchema = z.strictObject({
     .describe(
       'NAT gateways for internet egress. 0 keeps the data subnets isolated; AWS APIs are reached through VPC endpoints. @default 0',
     ),
+  sourceVpcPeering: SourceVpcPeeringSchema.optional().describe(
+    'Peering with the VPC of the source databases. @default - no peering: the sources must be reachable another way (Transit Gateway)',
+  ),
 });
 
 const ImportVpcSchema = z.strictObject({
@@ -437,19 +466,44 @@ export const EnvironmentConfigSchema = z
           message: `Availability Zones of region ${config.region}`,
         });
       }
-    } else if (network.natGateways > network.maxAzs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['network', 'natGateways'],
-        input: network.natGateways,
-        message: `at most one NAT gateway per Availability Zone (network.maxAzs = ${network.maxAzs})`,
-      });
+    } else {
+      if (network.natGateways > network.maxAzs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['network', 'natGateways'],
+          input: network.natGateways,
+          message: `at most one NAT gateway per Availability Zone (network.maxAzs = ${network.maxAzs})`,
+        });
+      }
+      const peering = network.sourceVpcPeering;
+      if (peering !== undefined && cidrsOverlap(peering.cidr, network.cidr)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['network', 'sourceVpcPeering', 'cidr'],
+          input: peering.cidr,
+          message: `a range that does not overlap network.cidr (${network.cidr}): peered VPCs cannot overlap`,
+        });
+      }
     }
     for (const issue of lakeBudgetIssues(config)) {
       ctx.addIssue({ code: 'custom', ...issue });
     }
   })
   .describe('One environment.');
+
+/** Whether two IPv4 CIDR blocks share an address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const range = (cidr: string): [number, number] => {
+    const [address, bits] = cidr.split('/');
+    const base = address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+    const size = 2 ** (32 - Number(bits));
+    const start = Math.floor(base / size) * size;
+    return [start, start + size - 1];
+  };
+  const [aStart, aEnd] = range(a);
+  const [bStart, bEnd] = range(b);
+  return aStart <= bEnd && bStart <= aEnd;
+}
 
 /** Config as written in lib/config/environments/*.ts: fields with defaults may be left out. */
 export type EnvironmentConfigInput = z.input<typeof EnvironmentConfigSchema>;

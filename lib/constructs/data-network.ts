@@ -43,6 +43,8 @@ export class DataNetwork extends Construct {
    * a job) and AWS APIs on HTTPS; each source admits it on its database port.
    */
   public readonly dataServicesSecurityGroup: ec2.SecurityGroup;
+  /** The peering with the source databases' VPC, when configured. */
+  public readonly sourcePeering?: ec2.CfnVPCPeeringConnection;
 
   constructor(scope: Construct, id: string, props: DataNetworkProps) {
     super(scope, id);
@@ -83,6 +85,30 @@ export class DataNetwork extends Construct {
         destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
         trafficType: ec2.FlowLogTrafficType.ALL,
       });
+
+      const peer = network.sourceVpcPeering;
+      if (peer !== undefined) {
+        // Same account and region: CloudFormation creates and accepts the connection.
+        this.sourcePeering = new ec2.CfnVPCPeeringConnection(this, 'SourcePeering', {
+          vpcId: vpc.vpcId,
+          peerVpcId: peer.vpcId,
+        });
+        const peeringId = this.sourcePeering.attrId;
+        vpc.selectSubnets(this.dataSubnets).subnets.forEach((subnet, i) => {
+          new ec2.CfnRoute(this, `ToSourceVpc${i + 1}`, {
+            routeTableId: subnet.routeTable.routeTableId,
+            destinationCidrBlock: peer.cidr,
+            vpcPeeringConnectionId: peeringId,
+          });
+        });
+        peer.routeTableIds.forEach((routeTableId, i) => {
+          new ec2.CfnRoute(this, `FromSourceVpc${i + 1}`, {
+            routeTableId,
+            destinationCidrBlock: network.cidr,
+            vpcPeeringConnectionId: peeringId,
+          });
+        });
+      }
     } else {
       this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
         vpcId: network.vpcId,

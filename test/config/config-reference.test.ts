@@ -18,6 +18,7 @@ describe('docs/configuration.md', () => {
     expect(headings).toEqual([
       '## Environment config',
       "## `network` with `mode: 'create'`",
+      '## `network.sourceVpcPeering`',
       "## `network` with `mode: 'import'`",
       '## `sources[]`',
       '## `sources[].tables[]`',

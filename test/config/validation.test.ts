@@ -58,7 +58,17 @@ describe('the shipped environments', () => {
     const config = loadConfig('dev');
     expect(config.name).toBe('dev');
     expect(config.removalPolicy).toBe('destroy');
-    expect(config.network).toEqual({ mode: 'create', cidr: '10.40.0.0/20', maxAzs: 2, natGateways: 0 });
+    expect(config.network).toEqual({
+      mode: 'create',
+      cidr: '10.40.0.0/20',
+      maxAzs: 2,
+      natGateways: 0,
+      sourceVpcPeering: {
+        vpcId: 'vpc-0a1b2c3d4e5f60001',
+        cidr: '10.20.0.0/16',
+        routeTableIds: ['rtb-0a1b2c3d4e5f60001'],
+      },
+    });
     expect(config.lake).toEqual({
       intelligentTieringAfterDays: 30,
       deepArchiveAfterDays: 365,
@@ -77,7 +87,17 @@ describe('the shipped environments', () => {
   it('validates prod and fills in the defaults', () => {
     const config = loadConfig('prod');
     expect(config.removalPolicy).toBe('retain');
-    expect(config.network).toEqual({ mode: 'create', cidr: '10.41.0.0/20', maxAzs: 3, natGateways: 0 });
+    expect(config.network).toEqual({
+      mode: 'create',
+      cidr: '10.41.0.0/20',
+      maxAzs: 3,
+      natGateways: 0,
+      sourceVpcPeering: {
+        vpcId: 'vpc-0a1b2c3d4e5f60002',
+        cidr: '10.10.0.0/16',
+        routeTableIds: ['rtb-0a1b2c3d4e5f60002'],
+      },
+    });
     expect(config.lake).toEqual({
       bucketName: 'trackman-lake',
       intelligentTieringAfterDays: 30,
@@ -372,6 +392,40 @@ describe('network', () => {
     expect(problemsAfter((config) => (network(config, 'create').maxAzs = 1))).toEqual([
       'network.maxAzs: expected at least 2 Availability Zones; received 1',
     ]);
+  });
+
+  it('rejects a peered VPC whose range overlaps this one', () => {
+    expect(
+      problemsAfter((config) =>
+        Object.assign(config, {
+          network: {
+            mode: 'create',
+            cidr: '10.40.0.0/20',
+            maxAzs: 2,
+            sourceVpcPeering: { vpcId: 'vpc-0a1b2c3d4e5f60001', cidr: '10.40.8.0/21' },
+          },
+        }),
+      ),
+    ).toEqual([
+      'network.sourceVpcPeering.cidr: expected a range that does not overlap network.cidr (10.40.0.0/20): peered VPCs cannot overlap; received "10.40.8.0/21"',
+    ]);
+  });
+
+  it('accepts a peered VPC right next to this one', () => {
+    expect(() =>
+      validateConfig(
+        {
+          ...structuredClone(dev),
+          network: {
+            mode: 'create',
+            cidr: '10.40.0.0/20',
+            maxAzs: 2,
+            sourceVpcPeering: { vpcId: 'vpc-0a1b2c3d4e5f60001', cidr: '10.40.16.0/20' },
+          },
+        },
+        'dev',
+      ),
+    ).not.toThrow();
   });
 
   it('rejects more NAT gateways than Availability Zones', () => {

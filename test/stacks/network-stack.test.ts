@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../lib/config';
 import { dev } from '../../lib/config/environments/dev';
+import { prod } from '../../lib/config/environments/prod';
 import { INTERFACE_ENDPOINT_SERVICES } from '../../lib/constructs/data-network';
 import { NetworkStack } from '../../lib/stacks/network-stack';
 import { buildStage, logicalIdsOf, projectContext } from '../helpers/synth';
@@ -94,6 +95,28 @@ describe.each([
       FromPort: 0,
       ToPort: 65535,
     });
+  });
+
+  test("peers with trackman-backend's VPC and routes to it from every data subnet, and back", () => {
+    const peering = (env === 'dev' ? dev : prod).network;
+    if (peering.mode !== 'create' || peering.sourceVpcPeering === undefined)
+      throw new Error('expected peering');
+    const peer = peering.sourceVpcPeering;
+    const [peeringId] = logicalIdsOf(template, 'AWS::EC2::VPCPeeringConnection');
+    template.hasResourceProperties('AWS::EC2::VPCPeeringConnection', {
+      VpcId: { Ref: 'NetworkVpc7FB7348F' },
+      PeerVpcId: peer.vpcId,
+    });
+    const routes = Object.values(
+      template.findResources('AWS::EC2::Route', {
+        Properties: { VpcPeeringConnectionId: { 'Fn::GetAtt': [peeringId, 'Id'] } },
+      }),
+    ).map((route) => route.Properties);
+    const outbound = routes.filter((route) => route.DestinationCidrBlock === peer.cidr);
+    expect(outbound).toHaveLength(azs);
+    expect(new Set(outbound.map((route) => JSON.stringify(route.RouteTableId))).size).toBe(azs);
+    const inbound = routes.filter((route) => route.DestinationCidrBlock === peering.cidr);
+    expect(inbound.map((route) => route.RouteTableId)).toEqual(peer.routeTableIds);
   });
 
   test('restricts the default security group', () => {

@@ -8,7 +8,17 @@ export const dev: EnvironmentConfigInput = {
   region: 'eu-west-1',
   removalPolicy: 'destroy',
   logRetentionDays: 14,
-  network: { mode: 'create', cidr: '10.40.0.0/20', maxAzs: 2 },
+  network: {
+    mode: 'create',
+    cidr: '10.40.0.0/20',
+    maxAzs: 2,
+    // The VPC trackman-backend lives in; its database subnets route back through the peering.
+    sourceVpcPeering: {
+      vpcId: 'vpc-0a1b2c3d4e5f60001',
+      cidr: '10.20.0.0/16',
+      routeTableIds: ['rtb-0a1b2c3d4e5f60001'],
+    },
+  },
   sources: [
     trackmanBackend({
       host: 'trackman-backend-dev.cluster-example.eu-west-1.rds.amazonaws.com',

@@ -8,7 +8,17 @@ export const prod: EnvironmentConfigInput = {
   region: 'eu-west-1',
   removalPolicy: 'retain',
   logRetentionDays: 365,
-  network: { mode: 'create', cidr: '10.41.0.0/20', maxAzs: 3 },
+  network: {
+    mode: 'create',
+    cidr: '10.41.0.0/20',
+    maxAzs: 3,
+    // The VPC trackman-backend lives in; its database subnets route back through the peering.
+    sourceVpcPeering: {
+      vpcId: 'vpc-0a1b2c3d4e5f60002',
+      cidr: '10.10.0.0/16',
+      routeTableIds: ['rtb-0a1b2c3d4e5f60002'],
+    },
+  },
   sources: [
     trackmanBackend({
       host: 'trackman-backend.cluster-example.eu-west-1.rds.amazonaws.com',
