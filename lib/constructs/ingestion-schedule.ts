@@ -1,5 +1,6 @@
-import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -30,6 +31,7 @@ export interface IngestionScheduleProps {
  */
 export class IngestionSchedule extends Construct {
   public readonly schedule: scheduler.Schedule;
+  public readonly role: iam.Role;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly deadLetterAlarm: cloudwatch.Alarm;
 
@@ -52,12 +54,23 @@ export class IngestionSchedule extends Construct {
       reason: 'This queue is itself the dead-letter queue of the schedule target.',
     });
 
+    // The schedule's own role: it starts the workflow and, when a start fails for good, writes
+    // to the dead-letter queue, which needs the queue's key as well.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      }),
+      description: 'EventBridge Scheduler: starts the ingestion workflow, dead-letters failed starts',
+    });
+    key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `Ingests every lake table every ${props.intervalMinutes} minutes`,
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(props.intervalMinutes)),
       timeWindow: scheduler.TimeWindow.off(),
       enabled: props.enabled,
       target: new targets.StepFunctionsStartExecution(props.stateMachine, {
+        role: this.role,
         input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule', ...props.input }),
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: 3,

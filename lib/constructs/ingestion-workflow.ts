@@ -188,9 +188,16 @@ export class IngestionWorkflow extends Construct {
         resources: [...props.jobArns],
       }),
     );
+    // The alarm topic is KMS-encrypted: publishing needs its key too, which grantPublish adds.
+    props.alarmTopic.grantPublish(this.stateMachine);
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray trace upload and CloudWatch Logs delivery APIs have no resource-level permissions.',
+    });
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        'Publishing to the KMS-encrypted alarm topic needs data keys of its key; the grant is on that key only.',
     });
   }
 }

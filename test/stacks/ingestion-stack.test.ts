@@ -289,6 +289,18 @@ describe.each([
       expect(statements[0].Resource).toEqual(expect.arrayContaining(TABLES.map(jobArn)));
       expect(statements[0].Resource).toHaveLength(TABLES.length);
     });
+    test('may publish its failure summary to the KMS-encrypted alarm topic, key included', () => {
+      const { properties } = only(template, 'AWS::StepFunctions::StateMachine');
+      const roleId = properties.RoleArn['Fn::GetAtt'][0];
+      const statements = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+      ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+      const publish = statements.find((s) => s.Action === 'sns:Publish');
+      expect(JSON.stringify(publish.Resource)).toContain('AlarmsTopic');
+      const key = statements.find((s) => JSON.stringify(s.Action).includes('kms:GenerateDataKey'));
+      expect(key.Action).toEqual(expect.arrayContaining(['kms:Decrypt']));
+      expect(JSON.stringify(key.Resource)).toContain('AlarmsKey');
+    });
   });
 
   describe('schedule', () => {
@@ -304,6 +316,32 @@ describe.each([
       });
       expect(properties.Target.DeadLetterConfig.Arn).toEqual({
         'Fn::GetAtt': [expect.stringMatching(/^ScheduleDeadLetterQueue/), 'Arn'],
+      });
+    });
+
+    test('runs as a role of its own that may start the workflow and write to the dead-letter queue with its key', () => {
+      const { properties } = only(template, 'AWS::Scheduler::Schedule');
+      const roleId = properties.Target.RoleArn['Fn::GetAtt'][0];
+      const role = template.toJSON().Resources[roleId];
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': config.account } },
+        }),
+      ]);
+      const statements = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+      ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+      expect(statements.map((s) => s.Action)).toEqual(
+        expect.arrayContaining([
+          'states:StartExecution',
+          'sqs:SendMessage',
+          ['kms:Decrypt', 'kms:GenerateDataKey'],
+        ]),
+      );
+      const key = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('kms:GenerateDataKey'));
+      expect(key.Resource).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^ScheduleDeadLetterKey/), 'Arn'],
       });
     });
 
