@@ -19,7 +19,6 @@ from awsglue.context import GlueContext
 from awsglue.dynamicframe import DynamicFrame
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
-from botocore.exceptions import ClientError
 from pyspark import StorageLevel
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
@@ -92,13 +91,15 @@ class GlueIngestionPorts:
         sink.writeFrame(DynamicFrame.fromDF(landed, self._glue_context, "landed"))
 
     def read_object(self, key):
-        try:
-            response = self._s3.get_object(Bucket=self._config.lake_bucket, Key=key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise
-        return response["Body"].read()
+        # Look before reading: the role may list only its own prefixes (s3:prefix
+        # condition), and without an unconditional s3:ListBucket S3 answers a
+        # GetObject of a missing key with 403, not 404. The listing tells
+        # "absent" from "denied" without widening the role.
+        bucket = self._config.lake_bucket
+        listing = self._s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+        if not any(item.get("Key") == key for item in listing.get("Contents", [])):
+            return None
+        return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
     def put_object(self, key, body):
         # boto3 writes are not covered by the Glue security configuration; see

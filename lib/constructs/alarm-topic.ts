@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -27,13 +27,26 @@ export class AlarmTopic extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     });
-    // CloudWatch alarms publish as the service, not through an IAM role.
+    // CloudWatch alarms publish as the service, not through an IAM role: both the key and the
+    // topic must admit it, for this account's alarms only.
+    const ownAlarms = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnLike: {
+        'aws:SourceArn': Stack.of(this).formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: ownAlarms,
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
@@ -41,6 +54,15 @@ export class AlarmTopic extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: ownAlarms,
+      }),
+    );
     for (const email of props.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }

@@ -52,7 +52,11 @@ export interface NodeFunctionProps {
   readonly removalPolicy: RemovalPolicy;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
-  /** Caps concurrent executions so a burst cannot exhaust the account's pool. @default 5 */
+  /**
+   * Reserved concurrency. Unset by default: reserving any takes it from the account's unreserved pool,
+   * and a new account (quota 10) cannot reserve at all. 0 stops all invocations.
+   * @default - no reservation
+   */
   readonly reservedConcurrentExecutions?: number;
 }
 
@@ -97,7 +101,7 @@ export class NodeFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(30),
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 5,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -1,4 +1,4 @@
-import { Aws, DefaultStackSynthesizer, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, DefaultStackSynthesizer, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -120,12 +120,18 @@ export class TableIngestionJob extends Construct {
 
     // Lake: this table's prefixes only.
     const bucketArn = `arn:${Aws.PARTITION}:s3:::${props.lakeBucketName}`;
-    const rawObjects = `${bucketArn}/${raw}*`;
-    const controlObjects = `${bucketArn}/${control}*`;
-    allow('WriteTableData', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [rawObjects]);
-    allow('WriteTableWatermark', ['s3:GetObject', 's3:PutObject'], [controlObjects]);
+    // The prefix itself without its slash too: Spark's file system checks the table root
+    // (`raw/<source>/<table>`) as a key and lists it as a prefix.
+    const rawRoot = raw.replace(/\/$/, '');
+    const controlRoot = control.replace(/\/$/, '');
+    allow(
+      'WriteTableData',
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      [`${bucketArn}/${rawRoot}`, `${bucketArn}/${raw}*`],
+    );
+    allow('WriteTableWatermark', ['s3:GetObject', 's3:PutObject'], [`${bucketArn}/${control}*`]);
     allow('ListTablePrefixes', ['s3:ListBucket'], [bucketArn], {
-      StringLike: { 's3:prefix': [`${raw}*`, `${control}*`] },
+      StringLike: { 's3:prefix': [rawRoot, `${raw}*`, controlRoot, `${control}*`] },
     });
     // Lake key: Spark's SSE-KMS writes and the watermark; job key: bookmarks (client-side) and logs.
     allow(
@@ -164,6 +170,21 @@ export class TableIngestionJob extends Construct {
       ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
       props.logGroups.groups.map((group) => `${group.logGroupArn}`),
     );
+    // With a security configuration that encrypts CloudWatch Logs, Glue has named a job's log
+    // groups after the role and the configuration (/aws-glue/jobs-<role>-<configuration>/...).
+    // Whether --custom-logGroup-prefix overrides that is not documented; until a run shows it,
+    // the job may create and write its groups under /aws-glue/ as Glue's own service role allows.
+    const glueLogGroups = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '/aws-glue/*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    allow(
+      'WriteGlueNamedLogGroups',
+      ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+      [glueLogGroups],
+    );
     allow('PublishGlueMetrics', ['cloudwatch:PutMetricData'], ['*'], {
       StringEquals: { 'cloudwatch:namespace': 'Glue' },
     });
@@ -184,8 +205,8 @@ export class TableIngestionJob extends Construct {
       '--lake_kms_key_arn': props.lakeKey.keyArn,
       '--job-bookmark-option': incremental ? 'job-bookmark-enable' : 'job-bookmark-disable',
       '--enable-auto-scaling': 'true',
+      // Streams keep Glue's names (<run id>-driver, ...): the failure notifier links a run's logs by its id.
       '--custom-logGroup-prefix': props.logGroups.prefix,
-      '--custom-logStream-prefix': this.jobName,
     };
     if (table.lake.mode === 'incremental') {
       defaultArguments['--bookmark_keys'] = table.lake.bookmarkKeys.join(',');
@@ -231,6 +252,8 @@ export class TableIngestionJob extends Construct {
       [`Resource::${networkInterfaces}`]:
         'Glue creates the job network interfaces; their ids are not known in advance.',
       [`Resource::arn:<AWS::Partition>:s3:::${props.lakeBucketName}/${raw}*`]: `Objects under this table's own data prefix (${raw}).`,
+      [`Resource::${glueLogGroups}`]:
+        "Log groups Glue may name after the role and security configuration; Glue's own service role allows the same.",
       [`Resource::arn:<AWS::Partition>:s3:::${props.lakeBucketName}/${control}*`]: `Objects under this table's own control prefix (${control}).`,
     });
     // The Glue L2 job grants its role read access to the script assets in the CDK asset bucket.

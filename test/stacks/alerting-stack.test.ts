@@ -26,6 +26,32 @@ describe.each(['dev', 'prod'] as const)('alerting stack (%s)', (env) => {
     });
   });
 
+  test("this account's CloudWatch alarms may publish to the topic and use its key", () => {
+    const ownAlarms = {
+      StringEquals: { 'aws:SourceAccount': config.account },
+      ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:eu-west-1:${config.account}:alarm:*` },
+    };
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: ownAlarms,
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: ownAlarms }),
+        ]),
+      },
+    });
+  });
+
   test('publishing requires TLS', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {

@@ -156,6 +156,8 @@ describe.each([
           '--catalog_table': `trackman_backend__public_${table.split('.')[1]}`,
         });
         expect(properties.DefaultArguments['--extra-py-files']).toMatch(/\.zip$/);
+        // Log streams keep Glue's names, which start with the run id: the failure notifier's log links rely on it.
+        expect(properties.DefaultArguments).not.toHaveProperty('--custom-logStream-prefix');
       },
     );
 
@@ -200,7 +202,7 @@ describe.each([
       });
       expect(bySid.WriteTableData).toMatchObject({
         Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
-        Resource: arn('/raw/trackman-backend/public_shots/*'),
+        Resource: [arn('/raw/trackman-backend/public_shots'), arn('/raw/trackman-backend/public_shots/*')],
       });
       expect(bySid.WriteTableWatermark).toMatchObject({
         Action: ['s3:GetObject', 's3:PutObject'],
@@ -211,7 +213,12 @@ describe.each([
         Resource: arn(''),
         Condition: {
           StringLike: {
-            's3:prefix': ['raw/trackman-backend/public_shots/*', '_control/trackman-backend/public_shots/*'],
+            's3:prefix': [
+              'raw/trackman-backend/public_shots',
+              'raw/trackman-backend/public_shots/*',
+              '_control/trackman-backend/public_shots',
+              '_control/trackman-backend/public_shots/*',
+            ],
           },
         },
       });
@@ -397,7 +404,6 @@ describe.each([
           Architectures: ['arm64'],
           TracingConfig: { Mode: 'Active' },
           Layers: [{ Ref: parameter![0] }],
-          ReservedConcurrentExecutions: 5,
           LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/LogGroup/) } },
         });
         expect(fn.Environment.Variables.POWERTOOLS_SERVICE_NAME).toMatch(
