@@ -73,7 +73,9 @@ export class IngestionWorkflow extends Construct {
         Comment: "Runs the table's Glue job and waits for it to finish",
         Resource: `arn:${Aws.PARTITION}:states:::glue:startJobRun.sync`,
         Parameters: { 'JobName.$': '$.jobName' },
-        ResultSelector: { 'jobRunId.$': '$.Id', 'executionTimeSeconds.$': '$.ExecutionTime' },
+        // Only the run id: a path that is missing from the result would be a States.Runtime error,
+        // which no Catch handles, and Id is the one field every JobRun has.
+        ResultSelector: { 'jobRunId.$': '$.Id' },
         ResultPath: '$.run',
         TimeoutSeconds: (ingestion.jobTimeoutMinutes + ingestion.startupAllowanceMinutes) * 60,
       },
@@ -95,7 +97,6 @@ export class IngestionWorkflow extends Construct {
         ...item,
         status: 'succeeded',
         'jobRunId.$': '$.run.jobRunId',
-        'executionTimeSeconds.$': '$.run.executionTimeSeconds',
       },
     });
     const skipped = new sfn.Pass(this, 'TableSkipped', {
