@@ -6,6 +6,21 @@
  */
 import type { SourceConfig, TableConfig } from './schema';
 
+/**
+ * The zones of the lake, as key prefixes. Each has a lifecycle of its own:
+ * raw data ages into Deep Archive, curated data stays queryable, and the
+ * control records (watermarks) are never archived because the freshness probe
+ * reads them every few minutes.
+ */
+export const LakeZone = {
+  /** Data as landed from a source: raw/<source>/<table>/ingest_date=.../ingest_hour=.../ */
+  RAW: 'raw/',
+  /** Cleaned, deduplicated, modelled data built from raw/. */
+  CURATED: 'curated/',
+  /** Watermarks and run records of the ingestion jobs: _control/<source>/<table>/ */
+  CONTROL: '_control/',
+} as const;
+
 /** `public_shots`: a table's schema and name as one lowercase identifier. */
 export function tableSlug(table: Pick<TableConfig, 'schema' | 'name'>): string {
   return `${table.schema}_${table.name}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
@@ -27,12 +42,12 @@ export function ingestionJobName(
 
 /** `raw/trackman-backend/public_shots/`: where a table's data lands. */
 export function rawPrefix(source: Pick<SourceConfig, 'name'>, table: TableConfig): string {
-  return `raw/${source.name}/${tableSlug(table)}/`;
+  return `${LakeZone.RAW}${source.name}/${tableSlug(table)}/`;
 }
 
 /** `_control/trackman-backend/public_shots/`: a table's watermark and run records. */
 export function controlPrefix(source: Pick<SourceConfig, 'name'>, table: TableConfig): string {
-  return `_control/${source.name}/${tableSlug(table)}/`;
+  return `${LakeZone.CONTROL}${source.name}/${tableSlug(table)}/`;
 }
 
 /** `trackman_dev_lake`: the lake's Glue Data Catalog database, the name analysts type in Athena. */

@@ -2,22 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { LakeConfig } from '../config';
-
-/**
- * The zones of the lake, as key prefixes. Each has a lifecycle of its own:
- * raw data ages into Deep Archive, curated data stays queryable, and the
- * control records (watermarks) are never archived because the freshness probe
- * reads them every few minutes.
- */
-export const LakeZone = {
-  /** Data as landed from a source: raw/<source>/<table>/ingest_date=.../ingest_hour=.../ */
-  RAW: 'raw/',
-  /** Cleaned, deduplicated, modelled data built from raw/. */
-  CURATED: 'curated/',
-  /** Watermarks and run records of the ingestion jobs: _control/<source>/<table>/ */
-  CONTROL: '_control/',
-} as const;
+import { LakeZone, type LakeConfig } from '../config';
 
 export interface LakeBucketProps {
   /** The bucket's name (see lakeBucketName in lib/config/naming.ts). */

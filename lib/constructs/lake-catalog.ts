@@ -4,7 +4,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { catalogDatabaseName, type LakeConfig } from '../config';
+import { catalogDatabaseName, LakeZone, type LakeConfig } from '../config';
 
 export interface LakeCatalogProps {
   readonly lake: LakeConfig;
@@ -39,7 +39,7 @@ export class LakeCatalog extends Construct {
       databaseName: catalogDatabaseName(props.environment),
       description:
         'Trackman data lake: tables landed from the source databases, partitioned by ingestion date and hour',
-      locationUri: props.lakeBucket.s3UrlForObject('raw/'),
+      locationUri: props.lakeBucket.s3UrlForObject(LakeZone.RAW),
     });
     this.database.applyRemovalPolicy(removalPolicy);
 

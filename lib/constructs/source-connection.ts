@@ -8,7 +8,6 @@ import type { SourceConfig } from '../config';
 
 export interface SourceConnectionProps {
   readonly source: SourceConfig;
-  readonly vpc: ec2.IVpc;
   /** The data subnets; one connection is made per subnet, in order. */
   readonly subnets: readonly ec2.ISubnet[];
   /** The data services security group the jobs' network interfaces get. */

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { IngestionTable } from '../../lambda/start-ingestion/contract';
 import {
   catalogTableName,
   controlPrefix,
@@ -53,6 +54,8 @@ export class TableIngestionJob extends Construct {
   public readonly job: glue.PySparkEtlJob;
   public readonly role: iam.Role;
   public readonly jobName: string;
+  /** The table as the workflow input, the trigger and the notifier name it. */
+  public readonly entry: IngestionTable;
 
   constructor(scope: Construct, id: string, props: TableIngestionJobProps) {
     super(scope, id);
@@ -60,6 +63,7 @@ export class TableIngestionJob extends Construct {
     const stack = Stack.of(this);
     const incremental = table.lake.mode === 'incremental';
     this.jobName = ingestionJobName(props.environment, source, table);
+    this.entry = { source: source.name, table: qualifiedName(table), jobName: this.jobName };
     const raw = rawPrefix(source, table);
     const control = controlPrefix(source, table);
     const catalogTable = catalogTableName(source, table);

@@ -57,7 +57,6 @@ export class IngestionStack extends Stack {
         source.name,
         new SourceConnection(this, `Source-${source.name}`, {
           source,
-          vpc: props.vpc,
           subnets,
           securityGroup: props.dataServicesSecurityGroup,
         }),
@@ -82,11 +81,7 @@ export class IngestionStack extends Stack {
         }),
     );
     const jobArns = this.jobs.map((job) => job.job.jobArn);
-    const tables = lakeTables(config).map(({ source, table }, i) => ({
-      source: source.name,
-      table: qualifiedName(table),
-      jobName: this.jobs[i].jobName,
-    }));
+    const tables = this.jobs.map((job) => job.entry);
 
     const logsKey = new LogsKey(this, 'LogsKey', {
       purpose: 'ingestion workflow and function',
