@@ -1,9 +1,10 @@
 """Glue 5.0 PySpark job: land one source table in the lake.
 
-This file is only the Glue/Spark/boto3 layer. What the run does, and in which
-order, is decided by ingest_helpers.run_ingestion; argument checks, partition
-values, S3 keys and the watermark document are built there too and unit tested
-locally. Glue puts pylib/ (zipped, with --extra-py-files) on sys.path, so ingest_helpers imports by name.
+This file is only the Glue/Spark/JDBC/boto3 layer. What the run does, and in
+which order, is decided by ingest_helpers.run_ingestion; argument checks, the
+read horizon, every SQL statement, partition values, S3 keys and the watermark
+document are built in pylib/ and tested locally (the SQL against real
+PostgreSQL and MariaDB servers). Glue puts pylib/ (zipped, with --extra-py-files) on sys.path, so ingest_helpers imports by name.
 
 Job arguments, read modes, output layout, watermark format and retry behaviour
 are described in docs/ingestion-job.md.
@@ -24,50 +25,132 @@ from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
 import ingest_helpers as helpers
+import source_sql
+
+
+class JdbcSession:
+    """One JDBC connection on the driver, for the probes (not for data)."""
+
+    def __init__(self, jvm, engine, url, user, password):
+        self._jvm = jvm
+        self._engine = engine
+        self._url = url
+        self._user = user
+        self._password = password
+        self._connection = None
+
+    def _open(self):
+        if self._connection is None:
+            jvm = self._jvm
+            jvm.java.lang.Class.forName(
+                "org.postgresql.Driver" if self._engine == "postgres" else "com.mysql.cj.jdbc.Driver"
+            )
+            props = jvm.java.util.Properties()
+            props.setProperty("user", self._user)
+            props.setProperty("password", self._password)
+            connection = jvm.java.sql.DriverManager.getConnection(self._url, props)
+            connection.setAutoCommit(True)
+            statement = connection.createStatement()
+            statement.execute(source_sql.session_init_sql(self._engine))
+            statement.close()
+            self._connection = connection
+        return self._connection
+
+    def query(self, sql):
+        statement = self._open().createStatement()
+        try:
+            result = statement.executeQuery(sql)
+            width = result.getMetaData().getColumnCount()
+            rows = []
+            while result.next():
+                rows.append([result.getString(i) for i in range(1, width + 1)])
+            return rows
+        finally:
+            statement.close()
+
+    def close(self):
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 class GlueIngestionPorts:
-    """helpers.IngestionPorts implemented with Glue, Spark and boto3."""
+    """helpers.IngestionPorts implemented with Glue, Spark, JDBC and boto3."""
 
-    def __init__(self, config, glue_context, job, s3_client):
+    def __init__(self, config, glue_context, job, s3_client, glue_client):
         self._config = config
         self._glue_context = glue_context
         self._job = job
         self._s3 = s3_client
+        self._glue = glue_client
         self._logger = glue_context.get_logger()
         self._frame = None
-
-    def load_batch(self):
-        config = self._config
-        source = self._glue_context.create_dynamic_frame.from_options(
-            connection_type=helpers.glue_connection_type(config.source_engine),
-            connection_options=helpers.jdbc_connection_options(config),
-            transformation_ctx=helpers.read_transformation_ctx(config),
+        # Credentials come from the Glue connection (its Secrets Manager secret);
+        # they never appear in job arguments or logs.
+        jdbc = glue_context.extract_jdbc_conf(config.connection_name)
+        self._user = jdbc["user"]
+        self._password = jdbc["password"]
+        jvm = glue_context.spark_session.sparkContext._jvm
+        self._reader = JdbcSession(jvm, config.source_engine, config.jdbc_url, self._user, self._password)
+        self._writer = (
+            self._reader
+            if config.horizon_jdbc_url is None
+            else JdbcSession(jvm, config.source_engine, config.horizon_jdbc_url, self._user, self._password)
         )
+
+    def query_writer(self, statement):
+        return self._writer.query(statement)
+
+    def query_reader(self, statement):
+        return self._reader.query(statement)
+
+    def sleep(self, seconds):
+        time.sleep(seconds)
+
+    def monotonic(self):
+        return time.monotonic()
+
+    def load_batch(self, options):
+        reader = self._glue_context.spark_session.read.format("jdbc")
+        for name, value in options.items():
+            reader = reader.option(name, value)
+        source = reader.option("user", self._user).option("password", self._password).load()
         # Persisted so that the aggregate and the write see the same rows and
-        # the source (a production replica) is read once.
-        self._frame = source.toDF().persist(StorageLevel.MEMORY_AND_DISK)
-        return list(self._frame.columns)
+        # the source (a production database) is read once.
+        self._frame = source.persist(StorageLevel.MEMORY_AND_DISK)
+        return [(f.name, f.dataType.simpleString()) for f in self._frame.schema.fields]
 
-    def batch_stats(self, bookmark_columns):
-        aggregates = [F.count(F.lit(1)).alias("rows")]
-        if bookmark_columns:
-            # max over a struct compares field by field: the greatest compound key.
-            aggregates.append(
-                F.max(F.struct(*[F.col(c) for c in bookmark_columns])).alias("high_key")
-            )
+    def batch_stats(self, guard_columns):
+        aggregates = [F.count(F.lit(1)).alias("rows")] + [
+            F.coalesce(F.sum(F.col(c)), F.lit(0)).alias(c) for c in guard_columns
+        ]
         result = self._frame.agg(*aggregates).collect()[0]
-        rows = int(result["rows"])
-        high = result["high_key"] if bookmark_columns else None
         return helpers.BatchStats(
-            rows=rows,
-            high_key_values=list(high) if (high is not None and rows > 0) else None,
+            rows=int(result["rows"]),
+            guard_totals={c: int(result[c]) for c in guard_columns},
         )
 
-    def write_batch(self, partition, ingested_at):
+    def catalog_columns(self):
+        try:
+            table = self._glue.get_table(
+                DatabaseName=self._config.catalog_database, Name=self._config.catalog_table
+            )["Table"]
+        except self._glue.exceptions.EntityNotFoundException:
+            return None
+        return [
+            (column["Name"], column["Type"])
+            for column in table.get("StorageDescriptor", {}).get("Columns", [])
+        ]
+
+    def close(self):
+        self._reader.close()
+        self._writer.close()
+
+    def write_batch(self, partition, ingested_at, drop_columns):
         config = self._config
         landed = (
-            self._frame.withColumn("_ingested_at", F.lit(ingested_at))
+            self._frame.drop(*drop_columns)
+            .withColumn("_ingested_at", F.lit(ingested_at))
             .withColumn("_source", F.lit(config.source_name))
             .withColumn("_job_run_id", F.lit(config.job_run_id))
             .withColumn("ingest_date", F.lit(partition.ingest_date))
@@ -141,8 +224,13 @@ def main(argv):
     job = Job(glue_context)
     job.init(config.job_name, args)
 
-    ports = GlueIngestionPorts(config, glue_context, job, boto3.client("s3"))
-    document = helpers.run_ingestion(config, started_at, ports)
+    ports = GlueIngestionPorts(
+        config, glue_context, job, boto3.client("s3"), boto3.client("glue")
+    )
+    try:
+        document = helpers.run_ingestion(config, started_at, ports)
+    finally:
+        ports.close()
     ports.log(
         f"run {config.job_run_id} of {config.qualified_table} done: rows={document['rows']}"
     )

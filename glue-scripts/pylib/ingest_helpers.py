@@ -13,14 +13,27 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from typing import Any, Mapping, Optional, Protocol, Sequence
 
-WATERMARK_SCHEMA_VERSION = 1
+import source_sql as sql
+from read_horizon import (
+    Horizon,
+    PartitionPlan,
+    SourceQueries,
+    jdbc_read_options,
+    partition_column_for,
+    plan_partitions,
+    resolve_horizon,
+)
+from schema_drift import METADATA_COLUMN_TYPES, check_schema_drift
+
+WATERMARK_SCHEMA_VERSION = 2
+# Versions parse_previous_watermark reads; version 1 was written while Glue job
+# bookmarks still chose the rows (its high_key becomes the first position).
+READABLE_WATERMARK_VERSIONS = (1, 2)
 
 READ_MODES = ("incremental", "snapshot")
 BOOKMARK_KINDS = ("increasing-key", "update-timestamp")
@@ -28,11 +41,9 @@ BOOKMARK_KINDS = ("increasing-key", "update-timestamp")
 # Engine named in --source_engine -> Glue's connection_type for a JDBC read.
 GLUE_CONNECTION_TYPES = {"postgres": "postgresql", "mysql": "mysql"}
 
-# The only --job-bookmark-option each read mode runs with.
-EXPECTED_BOOKMARK_OPTION = {
-    "incremental": "job-bookmark-enable",
-    "snapshot": "job-bookmark-disable",
-}
+# Glue job bookmarks stay off: they read "every key past the greatest seen",
+# which skips late commits. The job's own watermark bounds every read instead.
+EXPECTED_BOOKMARK_OPTION = "job-bookmark-disable"
 # getResolvedOptions reports this when the run was started without the option.
 GLUE_DEFAULT_BOOKMARK_OPTION = "job-bookmark-disable"
 
@@ -45,6 +56,11 @@ REQUIRED_ARGUMENTS = (
     "source_name",
     "source_engine",
     "connection_name",
+    "jdbc_url",
+    "commit_lag_seconds",
+    "horizon_wait_seconds",
+    "read_partitions",
+    "fetch_size",
     "table_schema",
     "table_name",
     "primary_key",
@@ -56,7 +72,20 @@ REQUIRED_ARGUMENTS = (
     "catalog_table",
 )
 # bookmark_keys and bookmark_kind are required when --read_mode is incremental.
-OPTIONAL_ARGUMENTS = ("bookmark_keys", "bookmark_kind", "lake_kms_key_arn")
+OPTIONAL_ARGUMENTS = (
+    "bookmark_keys",
+    "bookmark_kind",
+    "lake_kms_key_arn",
+    "horizon_jdbc_url",
+    "horizon_ignore_users",
+    "partition_column",
+)
+
+# Bounds of the numeric arguments (the config schema enforces the same).
+MAX_COMMIT_LAG_SECONDS = 3600
+MAX_HORIZON_WAIT_SECONDS = 600
+MAX_READ_PARTITIONS = 64
+MAX_FETCH_SIZE = 1_000_000
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 _SOURCE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -65,6 +94,11 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _KEY_PREFIX = re.compile(r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)+$")
 _CATALOG_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")
+_JDBC_URL = {
+    "postgres": re.compile(r"^jdbc:postgresql://[A-Za-z0-9.-]{1,253}:[0-9]{1,5}/[A-Za-z_][A-Za-z0-9_$]{0,62}\?sslmode=(require|verify-ca|verify-full)$"),
+    "mysql": re.compile(r"^jdbc:mysql://[A-Za-z0-9.-]{1,253}:[0-9]{1,5}/[A-Za-z_][A-Za-z0-9_$]{0,62}\?sslMode=(REQUIRED|VERIFY_CA|VERIFY_IDENTITY)&useCursorFetch=true$"),
+}
+_USER_NAME = re.compile(r"^[A-Za-z0-9_.@$-]{1,63}$")
 
 # Argument names that suggest a credential. Credentials reach the job only
 # through the Glue connection (its SECRET_ID), never as job arguments.
@@ -109,6 +143,15 @@ class JobConfig:
     catalog_database: str
     catalog_table: str
     lake_kms_key_arn: Optional[str]
+    jdbc_url: str = ""
+    # The writer, where the horizon is taken; None when the data is read from it too.
+    horizon_jdbc_url: Optional[str] = None
+    commit_lag_seconds: int = 60
+    horizon_wait_seconds: int = 120
+    horizon_ignore_users: tuple[str, ...] = ()
+    partition_column: Optional[str] = None
+    read_partitions: int = 4
+    fetch_size: int = 10_000
 
     @property
     def is_incremental(self) -> bool:
@@ -331,15 +374,84 @@ def parse_job_arguments(args: Mapping[str, Optional[str]]) -> JobConfig:
             )
 
     bookmark_option = args.get("job_bookmark_option") or GLUE_DEFAULT_BOOKMARK_OPTION
-    expected_option = EXPECTED_BOOKMARK_OPTION.get(read_mode or "")
-    if expected_option is not None and bookmark_option != expected_option:
+    if bookmark_option != EXPECTED_BOOKMARK_OPTION:
         errors.append(
             _error(
                 "job-bookmark-option",
                 bookmark_option,
-                f"{expected_option!r} when --read_mode is {read_mode}",
+                f"{EXPECTED_BOOKMARK_OPTION!r} (Glue job bookmarks skip late commits; the job's "
+                "watermark bounds every read)",
             )
         )
+    if read_mode == "incremental" and bookmark_kind == "increasing-key" and len(bookmark_keys) > 1:
+        errors.append(
+            _error(
+                "bookmark_keys",
+                raw_keys,
+                "exactly one column when --bookmark_kind is increasing-key",
+            )
+        )
+
+    engine_for_url = source_engine if source_engine in _JDBC_URL else None
+    jdbc_url = get("jdbc_url")
+    url_rule = (
+        "a JDBC URL with TLS required, as the stack writes it: "
+        "'jdbc:postgresql://<host>:<port>/<database>?sslmode=require' or "
+        "'jdbc:mysql://<host>:<port>/<database>?sslMode=REQUIRED&useCursorFetch=true'"
+    )
+    if engine_for_url is not None and (jdbc_url is None or not _JDBC_URL[engine_for_url].match(jdbc_url)):
+        errors.append(_error("jdbc_url", jdbc_url, url_rule))
+    raw_horizon_url = get("horizon_jdbc_url")
+    horizon_jdbc_url: Optional[str] = None
+    if not _blank(raw_horizon_url):
+        if engine_for_url != "postgres" or not _JDBC_URL["postgres"].match(raw_horizon_url or ""):
+            errors.append(
+                _error(
+                    "horizon_jdbc_url",
+                    raw_horizon_url,
+                    "no value, or for a PostgreSQL source read from a replica the writer's "
+                    + url_rule.split(": ", 1)[1].split(" or ")[0],
+                )
+            )
+        elif raw_horizon_url != jdbc_url:
+            horizon_jdbc_url = raw_horizon_url
+
+    def whole(name: str, low: int, high: int, unit: str) -> int:
+        value = get(name)
+        if value is None or not re.fullmatch(r"[0-9]{1,7}", value) or not low <= int(value) <= high:
+            errors.append(_error(name, value, f"a whole number of {unit} from {low} to {high}"))
+            return low
+        return int(value)
+
+    commit_lag_seconds = whole("commit_lag_seconds", 0, MAX_COMMIT_LAG_SECONDS, "seconds")
+    horizon_wait_seconds = whole("horizon_wait_seconds", 0, MAX_HORIZON_WAIT_SECONDS, "seconds")
+    read_partitions = whole("read_partitions", 1, MAX_READ_PARTITIONS, "partitions")
+    fetch_size = whole("fetch_size", 1, MAX_FETCH_SIZE, "rows")
+
+    raw_users = get("horizon_ignore_users")
+    ignore_users: tuple[str, ...] = ()
+    if not _blank(raw_users):
+        users = [u.strip() for u in (raw_users or "").split(",")]
+        if any(not _USER_NAME.match(u) for u in users):
+            errors.append(
+                _error(
+                    "horizon_ignore_users",
+                    raw_users,
+                    "a comma-separated list of database user names (letters, digits, _ . @ $ or -)",
+                )
+            )
+        else:
+            ignore_users = tuple(users)
+
+    raw_partition_column = get("partition_column")
+    partition_column: Optional[str] = None
+    if not _blank(raw_partition_column):
+        if not _IDENTIFIER.match(raw_partition_column or ""):
+            errors.append(
+                _error("partition_column", raw_partition_column, f"a column name matching {_IDENTIFIER.pattern}")
+            )
+        else:
+            partition_column = raw_partition_column
 
     lake_bucket = _check_bucket(get("lake_bucket"), errors)
     raw_prefix = _check_prefix("raw_prefix", get("raw_prefix"), errors)
@@ -407,49 +519,20 @@ def parse_job_arguments(args: Mapping[str, Optional[str]]) -> JobConfig:
         catalog_database=get("catalog_database") or "",
         catalog_table=get("catalog_table") or "",
         lake_kms_key_arn=lake_kms_key_arn,
+        jdbc_url=jdbc_url or "",
+        horizon_jdbc_url=horizon_jdbc_url,
+        commit_lag_seconds=commit_lag_seconds,
+        horizon_wait_seconds=horizon_wait_seconds,
+        horizon_ignore_users=ignore_users,
+        partition_column=partition_column,
+        read_partitions=read_partitions,
+        fetch_size=fetch_size,
     )
 
 
 # --------------------------------------------------------------------------
 # Source read
 # --------------------------------------------------------------------------
-
-
-def glue_connection_type(source_engine: str) -> str:
-    """Glue's connection_type for a JDBC read from the given engine."""
-    try:
-        return GLUE_CONNECTION_TYPES[source_engine]
-    except KeyError:
-        raise ValueError(
-            f"source engine: got {source_engine!r}, expected one of 'postgres', 'mysql'"
-        ) from None
-
-
-def read_transformation_ctx(config: JobConfig) -> str:
-    """The transformation_ctx of the JDBC read.
-
-    Glue keys the job bookmark state by this string, so it must never change for
-    a table: a new value silently restarts the bookmark from the beginning.
-    Bookmark state is per job, and each table has its own job.
-    """
-    return f"read_{config.source_name}_{config.table_schema}_{config.table_name}"
-
-
-def jdbc_connection_options(config: JobConfig) -> dict[str, Any]:
-    """connection_options for create_dynamic_frame.from_options.
-
-    The URL and credentials come from the Glue connection itself
-    (useConnectionProperties); the job never sees a password.
-    """
-    options: dict[str, Any] = {
-        "useConnectionProperties": "true",
-        "connectionName": config.connection_name,
-        "dbtable": config.qualified_table,
-    }
-    if config.is_incremental:
-        options["jobBookmarkKeys"] = list(config.bookmark_keys)
-        options["jobBookmarkKeysSortOrder"] = "asc"
-    return options
 
 
 @dataclass(frozen=True)
@@ -481,12 +564,14 @@ def check_source_columns(columns: Sequence[str], config: JobConfig) -> ResolvedC
             f"({', '.join(clashes)}), expected case-insensitively distinct column names"
         )
 
-    reserved = [by_lower[c] for c in RESERVED_COLUMNS if c in by_lower]
+    reserved = [by_lower[c] for c in RESERVED_COLUMNS if c in by_lower] + [
+        column for column in columns if column.lower().startswith(sql.GUARD_PREFIX)
+    ]
     if reserved:
         raise ValueError(
             f"source table {config.qualified_table}: got column(s) "
             f"{', '.join(repr(c) for c in reserved)}, expected none named "
-            f"{', '.join(RESERVED_COLUMNS)} (the job adds these to every row)"
+            f"{', '.join(RESERVED_COLUMNS)} or starting with {sql.GUARD_PREFIX} (the job adds these)"
         )
 
     def resolve(name: str, wanted: Sequence[str]) -> tuple[str, ...]:
@@ -605,65 +690,16 @@ def put_object_encryption_params(lake_kms_key_arn: Optional[str]) -> dict[str, A
 
 
 # --------------------------------------------------------------------------
-# High key and watermark
+# Watermark: the record of what landed, and the commit point of a run
 # --------------------------------------------------------------------------
-
-
-def serialize_key_value(value: Any) -> Optional[str]:
-    """One bookmark key value as a JSON-safe string.
-
-    Integers and decimals as plain digits (no exponent), dates as YYYY-MM-DD,
-    datetimes as ISO 8601 UTC with microseconds and 'Z'. A naive datetime is
-    taken to be UTC: Spark hands timestamps to Python as naive datetimes in the
-    driver's time zone, which the job pins to UTC. None stays None.
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise TypeError("bookmark key value: got bool, expected a number, date, "
-                        "datetime or string")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"bookmark key value: got {value}, expected a finite decimal")
-        return format(value, "f")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"bookmark key value: got {value}, expected a finite number")
-        return repr(value)
-    if isinstance(value, datetime):
-        utc = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        utc = utc.astimezone(timezone.utc)
-        return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond:06d}Z"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value
-    raise TypeError(
-        f"bookmark key value: got {type(value).__name__}, expected a number, date, "
-        "datetime or string"
-    )
-
-
-def serialize_high_key(
-    bookmark_keys: Sequence[str], values: Optional[Sequence[Any]]
-) -> Optional[dict[str, Optional[str]]]:
-    """The high key as {column: value}, in bookmark key order; None if no values."""
-    if values is None:
-        return None
-    if len(values) != len(bookmark_keys):
-        raise ValueError(
-            f"high key: got {len(values)} value(s), expected one per bookmark key "
-            f"({', '.join(bookmark_keys)})"
-        )
-    return {key: serialize_key_value(v) for key, v in zip(bookmark_keys, values)}
 
 
 def parse_previous_watermark(body: Optional[bytes | str]) -> Optional[dict[str, Any]]:
     """The previous latest watermark, or None if there is none.
 
-    Raises ValueError if the object exists but is not a watermark this job wrote.
+    Raises ValueError if the object exists but is not a watermark this job can
+    read: the position of the next read comes from it, so guessing would either
+    skip rows or re-read the whole table.
     """
     if body is None:
         return None
@@ -680,56 +716,121 @@ def parse_previous_watermark(body: Optional[bytes | str]) -> Optional[dict[str, 
             f"previous watermark: got a JSON {type(document).__name__}, expected an object"
         )
     version = document.get("schema_version")
-    if version != WATERMARK_SCHEMA_VERSION:
+    if version not in READABLE_WATERMARK_VERSIONS:
         raise ValueError(
-            f"previous watermark: got schema_version {version!r}, expected "
-            f"{WATERMARK_SCHEMA_VERSION}"
+            f"previous watermark: got schema_version {version!r}, expected one of "
+            f"{', '.join(str(v) for v in READABLE_WATERMARK_VERSIONS)}"
         )
     return document
 
 
-def carry_forward_high_key(
+_POSITION_INTEGER = re.compile(r"^-?[0-9]{1,38}$")
+
+
+def _check_position(value: Any, kind: str) -> str:
+    if kind == "increasing-key":
+        if isinstance(value, str) and _POSITION_INTEGER.match(value):
+            return value
+        raise ValueError(
+            f"previous watermark position: got {value!r}, expected a whole number for an "
+            "increasing-key table"
+        )
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            utc = parsed.astimezone(timezone.utc)
+            return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond:06d}Z"
+    raise ValueError(
+        f"previous watermark position: got {value!r}, expected an ISO 8601 timestamp for an "
+        "update-timestamp table"
+    )
+
+
+def previous_position(
     previous: Optional[Mapping[str, Any]], config: JobConfig
-) -> Optional[dict[str, Optional[str]]]:
-    """The high key an empty incremental run reports: the previous one, if it
-    describes the same table read the same way; otherwise None."""
+) -> Optional[str]:
+    """Where this run's range starts: the position the last run committed.
+
+    None reads from the beginning: no watermark yet, a snapshot table, or a
+    table that was read as a snapshot before. A watermark of the same table read
+    incrementally by other keys or another kind stops the run: a changed key
+    means a full re-read, which an operator starts on purpose by deleting the
+    watermark (docs/runbook.md#reset-a-table).
+    """
     if previous is None or not config.is_incremental:
         return None
-    same_table = (
-        previous.get("source") == config.source_name
-        and previous.get("schema") == config.table_schema
-        and previous.get("table") == config.table_name
-        and previous.get("read_mode") == "incremental"
-        and list(previous.get("bookmark_keys") or []) == list(config.bookmark_keys)
-    )
-    high_key = previous.get("high_key")
-    if not same_table or not isinstance(high_key, dict):
+    if (
+        previous.get("source"),
+        previous.get("schema"),
+        previous.get("table"),
+    ) != (config.source_name, config.table_schema, config.table_name):
+        raise ValueError(
+            f"previous watermark: got one for {previous.get('source')!r} "
+            f"{previous.get('schema')!r}.{previous.get('table')!r}, expected "
+            f"{config.source_name} {config.qualified_table}"
+        )
+    if previous.get("read_mode") != "incremental":
         return None
-    if list(high_key.keys()) != list(config.bookmark_keys):
-        return None
-    if not all(v is None or isinstance(v, str) for v in high_key.values()):
-        return None
-    return dict(high_key)
+    same_keys = list(previous.get("bookmark_keys") or []) == list(config.bookmark_keys)
+    same_kind = previous.get("bookmark_kind") == config.bookmark_kind
+    if not (same_keys and same_kind):
+        raise ValueError(
+            f"previous watermark: got bookmark keys {previous.get('bookmark_keys')!r} "
+            f"({previous.get('bookmark_kind')}), expected {list(config.bookmark_keys)!r} "
+            f"({config.bookmark_kind}); delete {config.control_prefix}watermark.json to re-read "
+            "the table from the start"
+        )
+    kind = config.bookmark_kind or ""
+    if previous.get("schema_version") == 1:
+        # Written while Glue job bookmarks chose the rows: its high key is the
+        # greatest value landed, so the next range starts there. For a timestamp
+        # the rows at exactly that instant are read again (duplicates that the
+        # dedup rule in docs/ingestion-job.md removes), never skipped.
+        high_key = previous.get("high_key")
+        if high_key is None:
+            return None
+        if not isinstance(high_key, dict) or config.bookmark_keys[0] not in high_key:
+            raise ValueError(
+                f"previous watermark: got high_key {high_key!r}, expected a value for "
+                f"{config.bookmark_keys[0]}"
+            )
+        return _check_position(high_key[config.bookmark_keys[0]], kind)
+    position = previous.get("position")
+    return None if position is None else _check_position(position, kind)
+
+
+def _iso(value: Optional[datetime]) -> Optional[str]:
+    return None if value is None else format_run_timestamp_micros(value)
+
+
+def format_run_timestamp_micros(value: datetime) -> str:
+    utc = _require_aware(value, "timestamp")
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond:06d}Z"
 
 
 def build_watermark(
     config: JobConfig,
     partition: RunPartition,
     rows: int,
-    high_key: Optional[Mapping[str, Optional[str]]],
-    high_key_carried_forward: bool,
+    horizon: Optional[Horizon],
     started_at: datetime,
     finished_at: datetime,
 ) -> dict[str, Any]:
-    """The watermark document of one run (schema_version 1)."""
+    """The watermark document of one run (schema_version 2).
+
+    position is where the next incremental run starts; complete_as_of says up
+    to when every committed row of the table is in the lake (freshness evidence).
+    """
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
         raise ValueError(f"rows: got {rows!r}, expected a non-negative integer")
-    if not config.is_incremental and high_key is not None:
-        raise ValueError("high_key: got a value, expected None for a snapshot read")
-    if high_key_carried_forward and (rows != 0 or high_key is None):
+    if config.is_incremental != (horizon is not None):
         raise ValueError(
-            "high_key_carried_forward: got True, expected it only for a run that "
-            "landed no rows and carries a previous high key"
+            "horizon: expected one for an incremental read and none for a snapshot"
         )
     start = _require_aware(started_at, "started_at")
     finish = _require_aware(finished_at, "finished_at")
@@ -738,7 +839,7 @@ def build_watermark(
             f"finished_at: got {format_run_timestamp(finish)}, expected a time not "
             f"before started_at {format_run_timestamp(start)}"
         )
-    return {
+    document: dict[str, Any] = {
         "schema_version": WATERMARK_SCHEMA_VERSION,
         "source": config.source_name,
         "schema": config.table_schema,
@@ -747,8 +848,6 @@ def build_watermark(
         "bookmark_kind": config.bookmark_kind,
         "bookmark_keys": list(config.bookmark_keys),
         "primary_key": list(config.primary_key),
-        "high_key": dict(high_key) if high_key is not None else None,
-        "high_key_carried_forward": high_key_carried_forward,
         "rows": rows,
         "job_run_id": config.job_run_id,
         "started_at": format_run_timestamp(start),
@@ -756,6 +855,38 @@ def build_watermark(
         "partition": partition.as_dict(),
         "data_location": partition_uri(config, partition) if rows > 0 else None,
     }
+    if horizon is None:
+        document.update(
+            {
+                "range": None,
+                "position": None,
+                "complete_as_of": format_run_timestamp(start),
+                "horizon": None,
+            }
+        )
+        return document
+    read_range = horizon.read_range
+    document.update(
+        {
+            "range": {
+                "column": read_range.column,
+                "lower": read_range.lower,
+                "upper": read_range.upper,
+                "lower_inclusive": read_range.kind == "update-timestamp",
+                "upper_inclusive": read_range.kind == "increasing-key",
+            },
+            "position": horizon.position,
+            "complete_as_of": _iso(horizon.complete_as_of),
+            "horizon": {
+                "observed_at": _iso(horizon.observed_at),
+                "oldest_open_transaction": _iso(horizon.oldest_open_transaction),
+                "commit_lag_seconds": config.commit_lag_seconds,
+                "waited_seconds": horizon.waited_seconds,
+                "held_reason": horizon.held_reason,
+            },
+        }
+    )
+    return document
 
 
 def watermark_json(document: Mapping[str, Any]) -> bytes:
@@ -774,23 +905,27 @@ class BatchStats:
     """What one aggregate over the batch read reports."""
 
     rows: int
-    # Values of the bookmark key columns of the greatest key landed, in
-    # bookmark key order; None for a snapshot or an empty batch.
-    high_key_values: Optional[Sequence[Any]]
+    # Guard column -> number of rows whose value the lake cannot hold.
+    guard_totals: Mapping[str, int]
 
 
-class IngestionPorts(Protocol):
+class IngestionPorts(SourceQueries, Protocol):
     """The side effects of a run; ingest_table.py implements them with Glue."""
 
-    def load_batch(self) -> Sequence[str]:
-        """Read the source (bookmarked when incremental); return its column names."""
+    def load_batch(self, options: Mapping[str, str]) -> Sequence[tuple[str, str]]:
+        """Read the source with Spark's JDBC reader; return (column, lake type) pairs."""
 
-    def batch_stats(self, bookmark_columns: Sequence[str]) -> BatchStats:
-        """Count the batch and find its greatest bookmark key, in one aggregate."""
+    def batch_stats(self, guard_columns: Sequence[str]) -> BatchStats:
+        """Count the batch and total its guard columns, in one aggregate."""
 
-    def write_batch(self, partition: RunPartition, ingested_at: datetime) -> None:
-        """Write the batch to the partition with the metadata columns
-        (_ingested_at = ingested_at); add the partition to the catalog."""
+    def catalog_columns(self) -> Optional[Sequence[tuple[str, str]]]:
+        """(name, type) of the catalog table's data columns; None if it does not exist."""
+
+    def write_batch(
+        self, partition: RunPartition, ingested_at: datetime, drop_columns: Sequence[str]
+    ) -> None:
+        """Write the batch without drop_columns, with the metadata columns
+        (_ingested_at = ingested_at), to the partition; add it to the catalog."""
 
     def read_object(self, key: str) -> Optional[bytes]:
         """The body of a lake bucket object, or None if it does not exist."""
@@ -799,7 +934,7 @@ class IngestionPorts(Protocol):
         """Write a lake bucket object."""
 
     def commit(self) -> None:
-        """job.commit(): advance the bookmark."""
+        """job.commit(): ends the Glue job run (bookmarks are off)."""
 
     def now(self) -> datetime:
         """The current time, timezone-aware."""
@@ -808,69 +943,161 @@ class IngestionPorts(Protocol):
         """Log a line. Never pass row contents."""
 
 
+def _single_row(rows: Sequence[Sequence[Optional[str]]], what: str) -> Sequence[Optional[str]]:
+    if len(rows) != 1:
+        raise ValueError(f"{what}: got {len(rows)} row(s), expected one")
+    return rows[0]
+
+
+def plan_read(
+    config: JobConfig, lower: Optional[str], ports: SourceQueries
+) -> tuple[list[sql.ColumnPlan], Optional[Horizon], str, PartitionPlan]:
+    """Column plans, horizon, the bounded select and its partitioning."""
+    engine = config.source_engine
+    columns = sql.parse_column_rows(
+        ports.query_reader(sql.columns_sql(engine, config.table_schema, config.table_name)),
+        config.qualified_table,
+    )
+    resolved = check_source_columns([c.name for c in columns], config)
+    plans = sql.plan_columns(engine, columns)
+    lake_types = {p.name: p.lake_type for p in plans}
+
+    horizon: Optional[Horizon] = None
+    if config.is_incremental:
+        key = resolved.bookmark_keys[0]
+        key_type = lake_types[key]
+        if config.bookmark_kind == "increasing-key" and not (
+            key_type in ("tinyint", "smallint", "int", "bigint") or re.fullmatch(r"decimal\(\d+,0\)", key_type)
+        ):
+            raise ValueError(
+                f"--bookmark_keys: got {key} of lake type {key_type} in {config.qualified_table}, "
+                "expected an integer column for an increasing-key table"
+            )
+        if config.bookmark_kind == "update-timestamp" and key_type != "timestamp":
+            raise ValueError(
+                f"--bookmark_keys: got {key} of lake type {key_type} in {config.qualified_table}, "
+                "expected a timestamp column first for an update-timestamp table"
+            )
+        horizon = resolve_horizon(
+            engine=engine,
+            schema=config.table_schema,
+            table=config.table_name,
+            kind=config.bookmark_kind or "",
+            column=key,
+            lower=lower,
+            commit_lag_seconds=config.commit_lag_seconds,
+            wait_seconds=config.horizon_wait_seconds,
+            separate_reader=config.horizon_jdbc_url is not None,
+            queries=ports,
+            ignored_users=config.horizon_ignore_users,
+        )
+        read_range = horizon.read_range
+    else:
+        read_range = sql.ReadRange("all")
+
+    select = sql.bounded_select_sql(engine, config.table_schema, config.table_name, plans, read_range)
+    column = partition_column_for(
+        config.partition_column,
+        resolved.primary_key,
+        config.bookmark_kind,
+        resolved.bookmark_keys,
+        lake_types,
+    )
+    bounds = None
+    if column is not None and config.read_partitions > 1 and not read_range.empty:
+        low, high = _single_row(
+            ports.query_reader(
+                sql.bounds_sql(engine, config.table_schema, config.table_name, column, read_range)
+            ),
+            "partition bounds",
+        )[:2]
+        bounds = (low, high)
+    partitioning = plan_partitions(
+        read_range=read_range,
+        column=column,
+        configured_partitions=config.read_partitions,
+        bounds=bounds,
+    )
+    return plans, horizon, select, partitioning
+
+
 def run_ingestion(
     config: JobConfig, started_at: datetime, ports: IngestionPorts
 ) -> dict[str, Any]:
-    """Land one batch of the table and record it; return the watermark written.
+    """Land one bounded batch of the table and record it; return the watermark written.
 
     Order matters and is the whole point of this function:
-      1. read and check the batch, compute row count and high key;
-      2. write the data (and catalog partition) -- only if there are rows;
-      3. write the watermark: history record, then latest;
-      4. commit the bookmark.
-    A failure at any step stops the later ones, so a watermark is never ahead of
-    the data it describes, and the bookmark never moves past data that did not
-    land. A failure after step 2 leaves data the retry lands again (see
-    docs/ingestion-job.md for how to remove those duplicates).
+      1. read the previous watermark: where this run's range starts;
+      2. fix the range (never past a commit that may still appear), read it
+         and check it: values the lake cannot hold, schema drift;
+      3. write the data (and catalog partition) -- only if there are rows;
+      4. write the watermark: history record, then latest. The latest
+         watermark is the commit point: the next run starts at its position.
+    A failure at any step stops the later ones, so the position never moves
+    past data that did not land. A failure after step 3 leaves data that the
+    retry lands again, from the same range (docs/ingestion-job.md says how to
+    remove those duplicates).
     """
     started = run_started_at(started_at)
     partition = partition_for(started)
     keys = watermark_keys(config, partition)
 
-    columns = ports.load_batch()
-    resolved = check_source_columns(columns, config)
-    stats = ports.batch_stats(resolved.bookmark_keys)
-    if isinstance(stats.rows, bool) or not isinstance(stats.rows, int) or stats.rows < 0:
-        raise ValueError(f"batch rows: got {stats.rows!r}, expected a non-negative integer")
+    previous = parse_previous_watermark(ports.read_object(keys.latest))
+    lower = previous_position(previous, config)
 
-    carried = False
-    if stats.rows > 0:
-        # Serialise before writing, so an unsupported key type fails the run
-        # before any data lands (and before any duplicate could be made).
-        high_key = (
-            serialize_high_key(config.bookmark_keys, stats.high_key_values)
-            if config.is_incremental
-            else None
+    plans, horizon, select, partitioning = plan_read(config, lower, ports)
+    if horizon is not None and horizon.held_reason is not None:
+        ports.log(f"{config.qualified_table}: horizon held: {horizon.held_reason}")
+
+    rows = 0
+    read_range = horizon.read_range if horizon is not None else sql.ReadRange("all")
+    if not read_range.empty and not (
+        read_range.kind != "all" and read_range.lower == read_range.upper
+    ):
+        options = jdbc_read_options(
+            engine=config.source_engine,
+            url=config.jdbc_url,
+            select_sql=select,
+            fetch_size=config.fetch_size,
+            plan=partitioning,
         )
-        ports.write_batch(partition, started)
-        ports.log(
-            f"landed {stats.rows} row(s) of {config.qualified_table} in "
-            f"{partition.path}"
+        batch_columns = list(ports.load_batch(options))
+        guards = sql.guard_columns(plans)
+        stats = ports.batch_stats(list(guards))
+        if isinstance(stats.rows, bool) or not isinstance(stats.rows, int) or stats.rows < 0:
+            raise ValueError(f"batch rows: got {stats.rows!r}, expected a non-negative integer")
+        problem = sql.unrepresentable_values_error(
+            config.qualified_table, guards, dict(stats.guard_totals)
         )
-    else:
-        high_key = None
-        if config.is_incremental:
-            try:
-                previous = parse_previous_watermark(ports.read_object(keys.latest))
-            except ValueError as error:
-                ports.log(f"ignoring previous watermark at {keys.latest}: {error}")
-                previous = None
-            high_key = carry_forward_high_key(previous, config)
-            carried = high_key is not None
+        if problem is not None:
+            raise ValueError(problem)
+        data_columns = [(n, t) for n, t in batch_columns if n not in guards]
+        check_schema_drift(
+            config.qualified_table,
+            data_columns + list(METADATA_COLUMN_TYPES.items()),
+            ports.catalog_columns(),
+        )
+        rows = stats.rows
+        if rows > 0:
+            ports.write_batch(partition, started, list(guards))
+            ports.log(
+                f"landed {rows} row(s) of {config.qualified_table} in {partition.path} "
+                f"({partitioning.partitions} read partition(s))"
+            )
+    if rows == 0:
         ports.log(f"no new rows in {config.qualified_table}; writing a heartbeat watermark")
 
     document = build_watermark(
         config=config,
         partition=partition,
-        rows=stats.rows,
-        high_key=high_key,
-        high_key_carried_forward=carried,
+        rows=rows,
+        horizon=horizon,
         started_at=started,
         finished_at=ports.now(),
     )
     body = watermark_json(document)
-    # The data is fully written before this point; the watermark follows it and
-    # the bookmark follows the watermark. Never reorder these three.
+    # The data is fully written before this point. The latest watermark is the
+    # commit point of the run: never write it before the data.
     ports.put_object(keys.history, body)
     ports.put_object(keys.latest, body)
     ports.commit()
