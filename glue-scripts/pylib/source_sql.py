@@ -260,9 +260,10 @@ def _pg_plan(column: SourceColumn) -> ColumnPlan:
             f"WHEN abs({q}) >= 1e{integer_digits} THEN 1 "
             f"WHEN scale(trim_scale({q})) > {UNCONSTRAINED_SCALE} THEN 1 ELSE 0 END"
         )
+        # A value the guard flags is selected as NULL: the driver never has to
+        # convert (or round) it, and the guard fails the run before anything lands.
         cast = (
-            f"CASE WHEN {q}::text IN ('NaN', 'Infinity', '-Infinity') THEN NULL "
-            f"WHEN abs({q}) >= 1e{integer_digits} THEN NULL "
+            f"CASE WHEN ({guard}) = 1 THEN NULL "
             f"ELSE {q}::numeric({MAX_DECIMAL_PRECISION},{UNCONSTRAINED_SCALE}) END"
         )
         return ColumnPlan(
@@ -318,7 +319,7 @@ def _mysql_plan(column: SourceColumn) -> ColumnPlan:
             f"WHEN {q} <> ROUND({q}, {UNCONSTRAINED_SCALE}) THEN 1 ELSE 0 END"
         )
         cast = (
-            f"CASE WHEN ABS({q}) >= {10 ** integer_digits} THEN NULL "
+            f"CASE WHEN ({guard}) = 1 THEN NULL "
             f"ELSE CAST({q} AS DECIMAL({MAX_DECIMAL_PRECISION},{UNCONSTRAINED_SCALE})) END"
         )
         return ColumnPlan(

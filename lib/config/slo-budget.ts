@@ -11,12 +11,19 @@
  *   attempt      = jobTimeout + startupAllowance
  *   table        = maxAttempts x attempt + sum of the retry waits
  *   run          = ceil(tables / maxConcurrency) x table
- *   worst case   = interval + 2 x run
+ *   worst case   = interval + 2 x run + commit lag
  *
  * The design document's interval + run holds only for runs that start on a
  * tick and end before the next one; a schedule-only bound for longer runs,
  * ceil(run / interval) x interval + run, is never more than this one. The
  * watermark is written inside the job run, so it needs no term of its own.
+ *
+ * An update-timestamp read stops commitLagSeconds before the server clock (and
+ * before the oldest open transaction), so a row becomes readable that much
+ * after its timestamp: the largest lag of any source is added. The horizon wait
+ * of increasing keys happens inside the job run and its timeout. A transaction
+ * held open on the source holds the horizon with it; that delay is unbounded by
+ * design (nothing is skipped) and is what the freshness alarms watch.
  */
 
 /** The parts of an environment's config the budget reads. */
@@ -32,7 +39,7 @@ export interface LakeBudgetInput {
     readonly maxConcurrency: number;
   };
   readonly slo: { readonly lakeFreshnessMinutes: number };
-  readonly sources: readonly { readonly tables: readonly unknown[] }[];
+  readonly sources: readonly { readonly tables: readonly unknown[]; readonly commitLagSeconds?: number }[];
 }
 
 export interface LakeBudget {
@@ -44,6 +51,8 @@ export interface LakeBudget {
   readonly rounds: number;
   /** Longest one workflow run can take (minutes); the workflow timeout. */
   readonly runMinutes: number;
+  /** The largest source commit lag (seconds), added once. */
+  readonly commitLagSeconds: number;
   /** Worst-case minutes from insert to landed in the lake. */
   readonly worstCaseMinutes: number;
   readonly sloMinutes: number;
@@ -70,12 +79,14 @@ export function lakeBudget(config: LakeBudgetInput): LakeBudget {
   const rounds = Math.max(1, Math.ceil(tableCount / ingestion.maxConcurrency));
   const runSeconds = rounds * tableSeconds;
   const intervalSeconds = ingestion.scheduleIntervalMinutes * 60;
-  const worstCaseSeconds = intervalSeconds + 2 * runSeconds;
+  const commitLagSeconds = Math.max(0, ...config.sources.map((source) => source.commitLagSeconds ?? 0));
+  const worstCaseSeconds = intervalSeconds + 2 * runSeconds + commitLagSeconds;
   return {
     retryWaitSeconds,
     tableMinutes: tableSeconds / 60,
     rounds,
     runMinutes: runSeconds / 60,
+    commitLagSeconds,
     worstCaseMinutes: worstCaseSeconds / 60,
     sloMinutes: config.slo.lakeFreshnessMinutes,
   };
@@ -108,7 +119,7 @@ export function lakeBudgetIssues(config: LakeBudgetInput): BudgetIssue[] {
       input: i.scheduleIntervalMinutes,
       message:
         `settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (${budget.sloMinutes}); ` +
-        `these give ${round(budget.worstCaseMinutes)} min = interval ${i.scheduleIntervalMinutes} + 2 x run ${round(budget.runMinutes)}, ` +
+        `these give ${round(budget.worstCaseMinutes)} min = interval ${i.scheduleIntervalMinutes} + 2 x run ${round(budget.runMinutes)} + commit lag ${round(budget.commitLagSeconds / 60)}, ` +
         `where run = ${budget.rounds} round(s) x (${i.maxAttempts} attempt(s) x (jobTimeoutMinutes ${i.jobTimeoutMinutes} + startupAllowanceMinutes ${i.startupAllowanceMinutes}) + retry waits ${round(budget.retryWaitSeconds / 60)} min)`,
     },
   ];

@@ -1,15 +1,15 @@
-import { ConfigError, IngestionSchema, loadConfig, validateConfig } from '../../lib/config';
-import { prod } from '../../lib/config/environments/prod';
+import { ConfigError, IngestionSchema, validateConfig } from '../../lib/config';
 import {
   lakeBudget,
   lakeBudgetIssues,
   retryWaitsSeconds,
   type LakeBudgetInput,
 } from '../../lib/config/slo-budget';
+import { prodLike as prod } from '../fixtures/configs';
 
 type Ingestion = LakeBudgetInput['ingestion'];
 
-/** The schema's ingestion defaults, which prod uses unchanged. */
+/** The schema's ingestion defaults, which the prod-like fixture uses unchanged. */
 const DEFAULTS: Ingestion = IngestionSchema.parse({});
 
 /** A budget input with `tables` tables in one source, the default ingestion settings changed by `ingestion`. */
@@ -21,7 +21,7 @@ function input(ingestion: Partial<Ingestion> = {}, tables = 4, lakeFreshnessMinu
   };
 }
 
-/** The problems validateConfig lists for prod after one change. */
+/** The problems validateConfig lists for the prod-like fixture after one change. */
 function prodProblemsAfter(mutate: (config: typeof prod) => void): readonly string[] {
   const config = structuredClone(prod);
   mutate(config);
@@ -63,19 +63,21 @@ describe('retryWaitsSeconds', () => {
 });
 
 describe('lakeBudget', () => {
-  it('gives prod 53 minutes worst case', () => {
-    // Prod uses the defaults with the 4 trackman-backend tables:
+  it('gives the prod-like fixture 54 minutes worst case', () => {
+    // The fixture uses the defaults with 4 tables:
     //   attempt    = jobTimeout 7 + startup 2                  = 9 min
     //   table      = 2 attempts x 9 + one retry wait 60 s      = 19 min
     //   rounds     = ceil(4 tables / maxConcurrency 10)        = 1
     //   run        = 1 x 19                                    = 19 min
-    //   worst case = interval 15 + 2 x run 19                  = 53 min, within the 60-minute SLO.
-    expect(lakeBudget(loadConfig('prod'))).toEqual({
+    //   commit lag = commitLagSeconds 60 (default)             = 1 min
+    //   worst case = interval 15 + 2 x run 19 + 1              = 54 min, within the 60-minute SLO.
+    expect(lakeBudget(validateConfig(prod, 'prod'))).toEqual({
       retryWaitSeconds: 60,
       tableMinutes: 19,
       rounds: 1,
       runMinutes: 19,
-      worstCaseMinutes: 53,
+      commitLagSeconds: 60,
+      worstCaseMinutes: 54,
       sloMinutes: 60,
     });
   });
@@ -108,6 +110,17 @@ describe('lakeBudget', () => {
     expect(lakeBudget(input({}, 0))).toMatchObject({ rounds: 1, runMinutes: 19 });
   });
 
+  it('adds the largest commit lag of any source once', () => {
+    const lagged = {
+      ...input({}, 2),
+      sources: [
+        { tables: [1], commitLagSeconds: 90 },
+        { tables: [1], commitLagSeconds: 300 },
+      ],
+    };
+    expect(lakeBudget(lagged)).toMatchObject({ commitLagSeconds: 300, worstCaseMinutes: 15 + 2 * 19 + 5 });
+  });
+
   it('counts the tables of every source', () => {
     const twoSources = { ...input({}, 6), sources: [{ tables: new Array(6) }, { tables: new Array(6) }] };
     expect(lakeBudget(twoSources)).toMatchObject({ rounds: 2 });
@@ -125,8 +138,8 @@ describe('lakeBudget', () => {
 });
 
 describe('lakeBudgetIssues', () => {
-  it('has nothing to say about prod', () => {
-    expect(lakeBudgetIssues(loadConfig('prod'))).toEqual([]);
+  it('has nothing to say about the prod-like fixture', () => {
+    expect(lakeBudgetIssues(validateConfig(prod, 'prod'))).toEqual([]);
   });
 
   it('points at the schedule interval and explains the arithmetic', () => {
@@ -136,7 +149,7 @@ describe('lakeBudgetIssues', () => {
         input: 23,
         message:
           'settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-          'these give 61 min = interval 23 + 2 x run 19, ' +
+          'these give 61 min = interval 23 + 2 x run 19 + commit lag 0, ' +
           'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min)',
       },
     ]);
@@ -147,48 +160,48 @@ describe('lakeBudgetIssues', () => {
     const [issue] = lakeBudgetIssues(input({ scheduleIntervalMinutes: 60, retryIntervalSeconds: 20 }));
     expect(issue?.message).toBe(
       'settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-        'these give 96.67 min = interval 60 + 2 x run 18.33, ' +
+        'these give 96.67 min = interval 60 + 2 x run 18.33 + commit lag 0, ' +
         'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 0.33 min)',
     );
   });
 });
 
 describe('the line between meeting the lake SLO and missing it', () => {
-  it('accepts prod with an SLO equal to its 53-minute worst case', () => {
+  it('accepts prod with an SLO equal to its 54-minute worst case', () => {
     const config = structuredClone(prod);
-    config.slo = { lakeFreshnessMinutes: 53 };
-    expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(53);
+    config.slo = { lakeFreshnessMinutes: 54 };
+    expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(54);
   });
 
   it('rejects prod with an SLO one minute below its worst case', () => {
-    expect(prodProblemsAfter((config) => (config.slo = { lakeFreshnessMinutes: 52 }))).toEqual([
-      'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (52); ' +
-        'these give 53 min = interval 15 + 2 x run 19, ' +
+    expect(prodProblemsAfter((config) => (config.slo = { lakeFreshnessMinutes: 53 }))).toEqual([
+      'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (53); ' +
+        'these give 54 min = interval 15 + 2 x run 19 + commit lag 1, ' +
         'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min); received 15',
     ]);
   });
 
   it('accepts a schedule whose worst case is exactly the 60-minute SLO', () => {
-    // Interval 22: 22 + 2 x 19 = 60.
+    // Interval 21: 21 + 2 x 19 + commit lag 1 = 60.
     const config = structuredClone(prod);
-    config.ingestion = { scheduleIntervalMinutes: 22 };
+    config.ingestion = { scheduleIntervalMinutes: 21 };
     expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(60);
   });
 
   it('rejects a schedule whose worst case is one minute over the SLO', () => {
-    // Interval 23: 23 + 2 x 19 = 61.
-    expect(prodProblemsAfter((config) => (config.ingestion = { scheduleIntervalMinutes: 23 }))).toEqual([
+    // Interval 22: 22 + 2 x 19 + commit lag 1 = 61.
+    expect(prodProblemsAfter((config) => (config.ingestion = { scheduleIntervalMinutes: 22 }))).toEqual([
       'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-        'these give 61 min = interval 23 + 2 x run 19, ' +
-        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min); received 23',
+        'these give 61 min = interval 22 + 2 x run 19 + commit lag 1, ' +
+        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min); received 22',
     ]);
   });
 
   it('rejects a job timeout that pushes the worst case one minute over', () => {
-    // jobTimeout 8: table = 2 x 10 + 1 = 21; 15 + 42 = 57 fits; jobTimeout 10: 2 x 12 + 1 = 25; 15 + 50 = 65.
+    // jobTimeout 8: table = 2 x 10 + 1 = 21; 15 + 42 + 1 = 58 fits; jobTimeout 10: 2 x 12 + 1 = 25; 15 + 50 + 1 = 66.
     const config = structuredClone(prod);
     config.ingestion = { jobTimeoutMinutes: 8 };
-    expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(57);
+    expect(lakeBudget(validateConfig(config, 'prod')).worstCaseMinutes).toBe(58);
     expect(prodProblemsAfter((c) => (c.ingestion = { jobTimeoutMinutes: 10 }))).toHaveLength(1);
   });
 });
