@@ -4,7 +4,6 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
-  setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
   snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
   // Template synthesis is CPU-bound; two workers match the two cores CI has.
   maxWorkers: 2,

@@ -5,6 +5,17 @@
 import * as z from 'zod/mini';
 import { parseOrThrow } from '../shared/validation';
 
+/**
+ * Glue's own limits: a job name and a job run id are 1-255 characters
+ * (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-job.html,
+ * https://docs.aws.amazon.com/glue/latest/webapi/API_RunIdentifier.html). A longer one
+ * cannot come from Glue, and would otherwise be repeated in every line of the alert.
+ */
+export const MAX_GLUE_NAME_LENGTH = 255;
+const JOB_NAME = `a Glue job name of 1-${MAX_GLUE_NAME_LENGTH} characters`;
+const RUN_ID = `a Glue job run id of 1-${MAX_GLUE_NAME_LENGTH} characters`;
+const EVENT_TIME = 'the event time, e.g. "2024-05-01T12:00:00Z"';
+
 /** The states the notifier reports; the EventBridge rule forwards only these. */
 export const FAILURE_STATES = ['FAILED', 'TIMEOUT', 'STOPPED'] as const;
 export type FailureState = (typeof FAILURE_STATES)[number];
@@ -19,15 +30,15 @@ const GlueJobStateChangeSchema = z.looseObject(
     region: z
       .string({ error: 'an AWS region name' })
       .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'an AWS region name such as eu-west-1' })),
-    time: z.string({ error: 'the event time as a string' }),
+    time: z.string({ error: EVENT_TIME }).check(z.maxLength(64, { error: EVENT_TIME })),
     detail: z.looseObject(
       {
         jobName: z
-          .string({ error: 'a Glue job name' })
-          .check(z.minLength(1, { error: 'a non-empty Glue job name' })),
+          .string({ error: JOB_NAME })
+          .check(z.minLength(1, { error: JOB_NAME }), z.maxLength(MAX_GLUE_NAME_LENGTH, { error: JOB_NAME })),
         jobRunId: z
-          .string({ error: 'a Glue job run id' })
-          .check(z.minLength(1, { error: 'a non-empty Glue job run id' })),
+          .string({ error: RUN_ID })
+          .check(z.minLength(1, { error: RUN_ID }), z.maxLength(MAX_GLUE_NAME_LENGTH, { error: RUN_ID })),
         state: z.enum(FAILURE_STATES, {
           error: `one of ${FAILURE_STATES.join(', ')} (the states the rule forwards)`,
         }),

@@ -5,7 +5,7 @@
 import { GetJobRunCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { instrumentHandler, logger, metrics, MetricUnit, tracer } from '../shared/powertools';
-import { ValidationError } from '../shared/validation';
+import { MAX_ECHO_LENGTH, truncate, ValidationError } from '../shared/validation';
 import { parseConfig } from './config';
 import { parseJobStateChange, type JobStateChange } from './event';
 import { buildNotification, type RunDetails } from './message';
@@ -41,12 +41,14 @@ async function fetchRun(change: JobStateChange): Promise<{ run?: RunDetails; run
     );
     return run === undefined ? { runError: 'the response had no JobRun' } : { run: toRunDetails(run) };
   } catch (error) {
+    const runError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // An SDK error can quote the request; log a bounded description, not the error object.
     logger.error('GetJobRun failed; notifying with what the event carries', {
       jobName: change.jobName,
       runId: change.runId,
-      error: error as Error,
+      runError: truncate(runError, 8 * MAX_ECHO_LENGTH),
     });
-    return { runError: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return { runError };
   }
 }
 

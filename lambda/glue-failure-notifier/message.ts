@@ -7,10 +7,27 @@ import type { FailureState, JobStateChange } from './event';
 
 /** Glue's log group prefix when a job sets none. */
 export const DEFAULT_LOG_GROUP_PREFIX = '/aws-glue/jobs';
-/** SNS subjects must be shorter than 100 characters. */
+/**
+ * SNS subjects must be "UTF-8 text with no line breaks or control characters, and
+ * less than 100 characters long" (PublishRequest.Subject in the AWS SDK reference,
+ * https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/sns/aws.sdk.kotlin.services.sns.model/-publish-request/subject.html).
+ */
 export const MAX_SUBJECT_LENGTH = 99;
 /** Glue error messages can be long; the logs have the rest. */
 export const MAX_ERROR_LENGTH = 4000;
+/** Why GetJobRun failed: an SDK message, which may quote the request. */
+export const MAX_RUN_ERROR_LENGTH = 1000;
+/** CloudWatch Logs log group names have at most 512 characters; a longer prefix from a run is cut. */
+export const MAX_LOG_GROUP_PREFIX_LENGTH = 512;
+/**
+ * The body of a notification, in UTF-8 bytes. SNS takes at most 256 KB
+ * (262,144 bytes) per message (PublishRequest.Message, same reference:
+ * .../-publish-request/message.html); an alert a person reads needs far
+ * less, and every field above is bounded well within this.
+ */
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+/** SNS's own limit for a message, which MAX_MESSAGE_BYTES stays under. */
+export const SNS_MAX_MESSAGE_BYTES = 262_144;
 
 /** What GetJobRun told us about the run; every field may be missing. */
 export interface RunDetails {
@@ -85,7 +102,7 @@ export function logStreamsUrl(region: string, logGroup: string, streamPrefix: st
  */
 export function resolveLogGroupPrefix(run: RunDetails | undefined, configured: string | undefined): string {
   const prefix = run?.customLogGroupPrefix ?? configured ?? run?.logGroupName ?? DEFAULT_LOG_GROUP_PREFIX;
-  return prefix.replace(/\/+$/, '');
+  return prefix.slice(0, MAX_LOG_GROUP_PREFIX_LENGTH).replace(/\/+$/, '');
 }
 
 /** `1h 02m 03s`, `7m 12s`, `45s`. */
@@ -151,6 +168,21 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
+const CUT_NOTE = '\n\n[Message cut to fit the alert size limit; the function log has the event.]';
+
+/** `body` if it fits in `maxBytes` of UTF-8, else its longest prefix that does with a note, on a character boundary. */
+export function boundMessage(body: string, maxBytes = MAX_MESSAGE_BYTES): string {
+  const bytes = Buffer.from(body, 'utf8');
+  if (bytes.length <= maxBytes) return body;
+  const room = maxBytes - Buffer.byteLength(CUT_NOTE, 'utf8');
+  // Decoding a prefix may end inside a character; drop the replacement character that makes.
+  const head = bytes
+    .subarray(0, Math.max(0, room))
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+  return `${head}${CUT_NOTE}`;
+}
+
 /** Subject and body of the notification. */
 export function buildNotification(input: NotificationInput): Notification {
   const { change, table, run } = input;
@@ -179,7 +211,10 @@ export function buildNotification(input: NotificationInput): Notification {
   field('Glue job', change.jobName);
   field('Run id', change.runId);
   if (input.runError !== undefined) {
-    field('Run details', `unavailable (GetJobRun failed: ${input.runError}); the rest comes from the event`);
+    field(
+      'Run details',
+      `unavailable (GetJobRun failed: ${truncate(input.runError, MAX_RUN_ERROR_LENGTH)}); the rest comes from the event`,
+    );
   }
   if (run?.attempt !== undefined) field('Attempt', `${run.attempt} (Glue counts from 0)`);
   if (run?.startedOn !== undefined) field('Started', run.startedOn.toISOString());
@@ -197,5 +232,8 @@ export function buildNotification(input: NotificationInput): Notification {
 
   lines.push('', 'What to do', ...NEXT_STEPS[change.state]);
 
-  return { subject: notificationSubject(change.state, change.jobName, table), body: lines.join('\n') };
+  return {
+    subject: notificationSubject(change.state, change.jobName, table),
+    body: boundMessage(lines.join('\n')),
+  };
 }

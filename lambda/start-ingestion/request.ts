@@ -9,7 +9,7 @@
  * receives is always the configured spelling.
  */
 import * as z from 'zod/mini';
-import { parseOrThrow, problem, ValidationError } from '../shared/validation';
+import { MAX_PROBLEMS, parseOrThrow, problem, ValidationError } from '../shared/validation';
 import { QUALIFIED_TABLE } from './config';
 import type { IngestionTable, TriggerKind } from './contract';
 
@@ -21,9 +21,14 @@ const SHAPE: Readonly<Record<TriggerKind, string>> = {
 };
 
 const sourceField = z.string({ error: 'a source name as a string, e.g. "trackman-backend"' });
-const tableList = z.array(z.string({ error: 'a table name "schema.name" as a string' }), {
+/**
+ * The elements are checked by resolveTables, not here: zod collects one issue per
+ * wrong element and, for a list of some 100,000, overflows the stack while doing it.
+ */
+const tableList = z.array(z.unknown(), {
   error: 'a list of table names "schema.name", e.g. ["public.shots"]',
 });
+const TABLE_AS_STRING = 'a table name "schema.name" as a string';
 
 function onlyFields(fields: string, shape: string) {
   return (issue: { code?: string }) =>
@@ -62,8 +67,8 @@ const DatabaseSchema = z.strictObject(
 export interface TriggerRequest {
   readonly trigger: TriggerKind;
   readonly source: string;
-  /** As received; undefined means every table of the source. */
-  readonly tables?: readonly string[];
+  /** As received (elements not yet checked); undefined means every table of the source. */
+  readonly tables?: readonly unknown[];
   /** Where `source` and `tables` sit in the event, for messages (`detail.` for EventBridge). */
   readonly fieldPrefix: string;
 }
@@ -138,18 +143,31 @@ export function resolveTables(request: TriggerRequest, configured: readonly Inge
   }
 
   const byName = new Map(ofSource.map((entry) => [entry.table.toLowerCase(), entry]));
+  const known = ofSource.map((entry) => entry.table).join(', ');
   const firstIndex = new Map<string, number>();
+  // The first MAX_PROBLEMS problems are rendered; the rest only counted, so a request of
+  // 300,000 unknown names costs neither a huge error nor the memory to build one.
   const problems: string[] = [];
+  let omitted = 0;
+  const report = (line: () => string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(line());
+    else omitted += 1;
+  };
   request.tables.forEach((name, i) => {
     const at = field(`tables[${i}]`);
-    const key = name.toLowerCase();
+    if (typeof name !== 'string') {
+      report(() => problem(at, TABLE_AS_STRING, name));
+      return;
+    }
     if (!QUALIFIED_TABLE.test(name)) {
-      problems.push(problem(at, 'a table name "schema.name", e.g. "public.shots"', name));
-    } else if (!byName.has(key)) {
-      const known = ofSource.map((entry) => entry.table).join(', ');
-      problems.push(problem(at, `a table of source ${request.source} (${known})`, name));
+      report(() => problem(at, 'a table name "schema.name", e.g. "public.shots"', name));
+      return;
+    }
+    const key = name.toLowerCase();
+    if (!byName.has(key)) {
+      report(() => problem(at, `a table of source ${request.source} (${known})`, name));
     } else if (firstIndex.has(key)) {
-      problems.push(
+      report(() =>
         problem(
           at,
           `each table once (the same table as tables[${firstIndex.get(key)}], compared case-insensitively)`,
@@ -160,7 +178,7 @@ export function resolveTables(request: TriggerRequest, configured: readonly Inge
       firstIndex.set(key, i);
     }
   });
-  if (problems.length > 0) throw new ValidationError(subject, problems);
+  if (problems.length > 0) throw new ValidationError(subject, problems, omitted);
 
   return {
     trigger: request.trigger,

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { GLUE_FAILURE_NOTIFIER_ENV, type JobTable } from '../../lambda/glue-failure-notifier/contract';
 import { START_INGESTION_ENV, type IngestionTable } from '../../lambda/start-ingestion/contract';
 import { DeadLetterAlarm } from './dead-letter-alarm';
+import { FailedInvocations } from './failed-invocations';
 import type { LogsKey } from './logs-key';
 import { NodeFunction } from './node-function';
 
@@ -56,6 +57,8 @@ export class IngestionTriggers extends Construct {
   public readonly failureNotifier: NodeFunction;
   public readonly jobStateRule: events.Rule;
   public readonly requestRule: events.Rule;
+  /** Records of asynchronous invocations of either function that failed for good, with their alarm. */
+  public readonly failedInvocations: FailedInvocations;
   /** The role a source database assumes to invoke start-ingestion (feature name `Lambda`). */
   public readonly databaseInvokeRole?: iam.Role;
 
@@ -104,7 +107,8 @@ export class IngestionTriggers extends Construct {
       );
       new CfnOutput(this, 'DatabaseInvokeRoleArn', {
         description:
-          'aws rds add-role-to-db-instance --feature-name Lambda --role-arn <this> (see docs/triggers.md)',
+          'RDS: aws rds add-role-to-db-instance --db-instance-identifier <id> --feature-name Lambda --role-arn <this>; ' +
+          'Aurora: aws rds add-role-to-db-cluster --db-cluster-identifier <id> --feature-name Lambda --role-arn <this> (docs/triggers.md)',
         value: this.databaseInvokeRole.roleArn,
       });
     }
@@ -151,10 +155,35 @@ export class IngestionTriggers extends Construct {
     new DeadLetterAlarm(this, 'EventDeadLetterAlarm', {
       queue: deadLetterQueue,
       description:
-        'An event for start-ingestion or the Glue failure notifier failed after its retries: a requested run did ' +
-        'not start, or a job failure was not reported. The message in the dead-letter queue says which (docs/runbook.md).',
+        'An event for start-ingestion or the Glue failure notifier failed after its retries: EventBridge could not ' +
+        'hand it to the function (deleted, or no permission), so a requested run did not start or a job failure was ' +
+        'not reported. The message in the dead-letter queue says which (docs/runbook.md).',
       alarmTopic: props.alarmTopic,
     });
+    // The rule's dead-letter queue only sees events EventBridge could not hand to Lambda. Once
+    // Lambda has accepted one (asynchronous invocation), an error in the function, a throttle
+    // past maxEventAge or a paused function is reported only to the function's own on-failure
+    // destination: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+    this.failedInvocations = new FailedInvocations(this, 'FailedInvocations', {
+      description:
+        'An asynchronous invocation of start-ingestion or the Glue failure notifier failed after its retries: ' +
+        'a requested run did not start, or a job failure was not reported. Each message in the queue is the ' +
+        'invocation record with the function, the error and the original event (docs/runbook.md).',
+      alarmTopic: props.alarmTopic,
+      removalPolicy: props.removalPolicy,
+    });
+    // A request older than one schedule interval has been served by the schedule; Lambda's
+    // own retries (at most 2) then stop and the record lands in the queue.
+    this.failedInvocations.attach(this.startIngestion.function, {
+      retryAttempts: 2,
+      maxEventAge: props.requestMaxAge,
+    });
+    // A failure report is worth sending late: the same age as the rule's own retry window.
+    this.failedInvocations.attach(this.failureNotifier.function, {
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
+    });
+
     this.jobStateRule = new events.Rule(this, 'JobFailedRule', {
       description: 'Lake ingestion job runs that failed, timed out or were stopped',
       eventPattern: {

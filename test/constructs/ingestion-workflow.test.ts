@@ -6,22 +6,22 @@
  */
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { ingestionJobName, lakeBudget, lakeTables, loadConfig, qualifiedName } from '../../lib/config';
+import { ingestionJobName, lakeBudget, lakeTables, qualifiedName, validateConfig } from '../../lib/config';
 import {
   JOB_ALREADY_RUNNING,
   PERMANENT_ERRORS,
   RETRIED_ERRORS,
   WORKFLOW_WRAP_UP_MINUTES,
 } from '../../lib/constructs/ingestion-workflow';
+import { devLike, prodLike } from '../fixtures/configs';
 import { resolveIntrinsics, stateMachineAsl, validateAsl, type AslDefinition } from '../helpers/asl';
-import { buildStage } from '../helpers/synth';
-
-// No patch of the local engine is needed: the workflow filters failures only once one is
-// known to exist, and its Fail state reads a plain path.
+import { runStateMachine, type AslMachine } from '../helpers/asl-runner';
+import { buildStageWith } from '../helpers/synth';
 
 const ENVIRONMENTS = ['dev', 'prod'] as const;
 type EnvironmentName = (typeof ENVIRONMENTS)[number];
+/** The workflow is tested on fixtures: the shipped tables and settings are free to change. */
+const FIXTURES = { dev: devLike, prod: prodLike };
 
 const definitions = {} as Record<EnvironmentName, AslDefinition>;
 
@@ -34,7 +34,7 @@ const dummyEnvironment = (stack: Stack) => ({
 
 beforeAll(() => {
   for (const env of ENVIRONMENTS) {
-    const stack = buildStage(env).ingestion;
+    const stack = buildStageWith(FIXTURES[env]).ingestion;
     definitions[env] = stateMachineAsl(Template.fromStack(stack), dummyEnvironment(stack));
   }
 });
@@ -43,7 +43,7 @@ const taskOf = (definition: AslDefinition) =>
   (definition.States.IngestTables.ItemProcessor as AslDefinition).States.RunTableJob;
 
 describe.each(ENVIRONMENTS)('ingestion workflow definition (%s)', (env) => {
-  const config = loadConfig(env);
+  const config = validateConfig(FIXTURES[env], env);
   const ingestion = config.ingestion;
 
   test('is valid Amazon States Language with every reference resolved', () => {
@@ -134,7 +134,7 @@ describe('the ASL resolver (test/helpers/asl.ts)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Scenarios, executed with aws-local-stepfunctions on the prod definition.
+// Scenarios, executed in process (test/helpers/asl-runner.ts) on the prod-like fixture's definition.
 
 interface TableInput {
   readonly source: string;
@@ -184,7 +184,7 @@ class TaskError extends Error {
   }
 }
 
-const prod = loadConfig('prod');
+const prod = validateConfig(prodLike, 'prod');
 const TABLES: TableInput[] = lakeTables(prod).map(({ source, table }) => ({
   source: source.name,
   table: qualifiedName(table),
@@ -218,50 +218,40 @@ const apiError = (code: string) => new TaskError(code, `${code}: raised by Start
 
 const [target, ...others] = TABLES;
 
-let machine: StateMachine;
-beforeAll(() => {
-  machine = new StateMachine(definitions.prod as unknown as StateMachineDefinition);
-});
-
 /** Runs the prod workflow over TABLES; a job not named in `attempts` succeeds on its first attempt. */
 async function runWorkflow(attempts: Record<string, Attempt> = {}): Promise<Run> {
   const glueRequests: Record<string, unknown[]> = Object.fromEntries(TABLES.map((t) => [t.jobName, []]));
   const published: Publish[] = [];
-  const execution = machine.run(
+  const outcome = await runStateMachine(
+    definitions.prod as unknown as AslMachine,
     { trigger: 'schedule', tables: TABLES.map((t) => ({ ...t })) },
     {
-      overrides: {
-        taskResourceLocalHandlers: {
-          RunTableJob: (request) => {
-            const { JobName } = request as { JobName: string };
-            const calls = glueRequests[JobName];
-            if (calls === undefined) {
-              throw new Error(`Glue StartJobRun for a job not in the input: ${JobName}`);
-            }
-            calls.push(request);
-            return (attempts[JobName] ?? succeeds)(JobName, calls.length);
-          },
-          AlertFailedTables: (request) => {
-            published.push(request as unknown as Publish);
-            return { MessageId: `message-${published.length}` };
-          },
+      taskHandlers: {
+        RunTableJob: (request) => {
+          const { JobName } = request as { JobName: string };
+          const calls = glueRequests[JobName];
+          if (calls === undefined) {
+            throw new Error(`Glue StartJobRun for a job not in the input: ${JobName}`);
+          }
+          calls.push(request);
+          return (attempts[JobName] ?? succeeds)(JobName, calls.length);
         },
-        retryIntervalOverrides: { RunTableJob: 0 },
+        AlertFailedTables: (request) => {
+          published.push(request as Publish);
+          return { MessageId: `message-${published.length}` };
+        },
       },
-      context: { Execution: { Id: EXECUTION_ARN, Name: 'scenario' } },
+      execution: { Id: EXECUTION_ARN, Name: 'scenario' },
     },
   );
-  try {
-    const output = (await execution.result) as unknown as WorkflowOutput;
-    return { outcome: { status: 'SUCCEEDED', output }, glueRequests, published };
-  } catch (error) {
-    if (!(error instanceof ExecutionError) || !(error.cause instanceof Error)) throw error;
-    return {
-      outcome: { status: 'FAILED', error: error.cause.name, cause: error.cause.message },
-      glueRequests,
-      published,
-    };
-  }
+  return {
+    outcome:
+      outcome.status === 'SUCCEEDED'
+        ? { status: 'SUCCEEDED', output: outcome.output as WorkflowOutput }
+        : { status: 'FAILED', error: outcome.error, cause: outcome.cause },
+    glueRequests,
+    published,
+  };
 }
 
 const callCounts = (run: Run) =>
@@ -294,7 +284,7 @@ function expectFailed(run: Run): { error: string; cause: string } {
 describe('ingestion workflow execution (prod, local)', () => {
   const maxAttempts = prod.ingestion.maxAttempts;
 
-  test('the scenarios run over several tables of the prod config', () => {
+  test('the scenarios run over several tables of the prod-like fixture', () => {
     expect(TABLES.length).toBeGreaterThanOrEqual(3);
     expect(maxAttempts).toBeGreaterThan(1);
   });

@@ -39,12 +39,12 @@ describe('parseJobStateChange', () => {
     [
       'no run id',
       glueEvent({ jobRunId: undefined }),
-      'detail.jobRunId: expected a Glue job run id; received nothing',
+      'detail.jobRunId: expected a Glue job run id of 1-255 characters; received nothing',
     ],
     [
       'an empty job name',
       glueEvent({ jobName: '' }),
-      'detail.jobName: expected a non-empty Glue job name; received ""',
+      'detail.jobName: expected a Glue job name of 1-255 characters; received ""',
     ],
     [
       'a bad region',
