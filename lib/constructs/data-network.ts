@@ -1,5 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { NetworkConfig } from '../config';
@@ -81,8 +82,20 @@ export class DataNetwork extends Construct {
         retention: props.logRetention,
         removalPolicy: props.removalPolicy,
       });
+      // Confused deputy: the flow logs service sends the owner account and the flow log's ARN
+      // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+      const stack = Stack.of(this);
+      const flowLogRole = new iam.Role(this, 'FlowLogRole', {
+        assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com').withConditions({
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }),
+          },
+        }),
+        description: 'VPC flow logs: writes the data VPC flow log group',
+      });
       vpc.addFlowLog('FlowLog', {
-        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, flowLogRole),
         trafficType: ec2.FlowLogTrafficType.ALL,
       });
 

@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import { GlueObjectCode } from './glue-object-code';
 import { LogsKey } from './logs-key';
 import type { IngestionScripts } from './table-ingestion-job';
 
@@ -43,6 +44,8 @@ export class GlueJobEnvironment extends Construct {
       cloudWatchEncryption: glue.CloudWatchEncryption.kms(this.jobKey.key),
       jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(this.jobKey.key),
     });
+    // The L2 retains it by default; it holds no data, so it follows the environment like the rest.
+    this.securityConfiguration.applyRemovalPolicy(props.removalPolicy);
 
     this.logGroupPrefix = `/aws-glue/trackman-${props.environment}-ingestion`;
     this.logGroups = ['output', 'error'].map(
@@ -58,9 +61,13 @@ export class GlueJobEnvironment extends Construct {
     // pylib/ as a zip asset: Glue puts an --extra-py-files zip on sys.path, so the script
     // imports ingest_helpers by its own name (a lone .py asset would be named by its hash).
     const helpers = new s3assets.Asset(this, 'HelpersAsset', { path: path.join(GLUE_SCRIPTS, 'pylib') });
+    const script = new s3assets.Asset(this, 'ScriptAsset', {
+      path: path.join(GLUE_SCRIPTS, 'ingest_table.py'),
+    });
+    // Each job role may read exactly these two objects, not the CDK asset bucket (GlueObjectCode).
     this.scripts = {
-      script: glue.Code.fromAsset(path.join(GLUE_SCRIPTS, 'ingest_table.py')),
-      helpers: glue.Code.fromBucket(helpers.bucket, helpers.s3ObjectKey),
+      script: GlueObjectCode.fromS3Asset(script),
+      helpers: GlueObjectCode.fromS3Asset(helpers),
     };
   }
 }

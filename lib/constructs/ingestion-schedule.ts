@@ -56,9 +56,19 @@ export class IngestionSchedule extends Construct {
 
     // The schedule's own role: it starts the workflow and, when a start fails for good, writes
     // to the dead-letter queue, which needs the queue's key as well.
+    // Confused deputy: Scheduler sends the account and the ARN of the schedule group
+    // (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role);
+    // the schedule is in the default group.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        ArnLike: {
+          'aws:SourceArn': Stack.of(this).formatArn({
+            service: 'scheduler',
+            resource: 'schedule-group',
+            resourceName: 'default',
+          }),
+        },
       }),
       description: 'EventBridge Scheduler: starts the ingestion workflow, dead-letters failed starts',
     });

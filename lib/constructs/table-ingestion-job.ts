@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, DefaultStackSynthesizer, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,7 +15,7 @@ import {
   type SourceConfig,
   type TableConfig,
 } from '../config';
-import type { SourceConnection } from './source-connection';
+import { jobJdbcUrl, type SourceConnection } from './source-connection';
 
 /** The job script and its helper module, shared by every table's job. */
 export interface IngestionScripts {
@@ -61,13 +61,15 @@ export class TableIngestionJob extends Construct {
     super(scope, id);
     const { source, table, ingestion } = props;
     const stack = Stack.of(this);
-    const incremental = table.lake.mode === 'incremental';
     this.jobName = ingestionJobName(props.environment, source, table);
     this.entry = { source: source.name, table: qualifiedName(table), jobName: this.jobName };
     const raw = rawPrefix(source, table);
     const control = controlPrefix(source, table);
     const catalogTable = catalogTableName(source, table);
 
+    // No aws:SourceAccount/aws:SourceArn condition: unlike Step Functions, Scheduler, Lambda and VPC
+    // flow logs, the Glue documentation names no confused-deputy condition keys for the roles Glue
+    // assumes, and a condition the service does not send would stop every job run.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
       description: `Glue job ${this.jobName}: reads ${source.name} ${qualifiedName(table)} into the lake`,
@@ -105,7 +107,15 @@ export class TableIngestionJob extends Construct {
       ],
       ['*'],
     );
-    // Interfaces in the connections' subnets with the data services security group only.
+    // Interfaces in the connections' subnets with the data services security group only, and only
+    // in their VPC: ec2:Vpc is a condition key of the network-interface, subnet and security-group
+    // resource types of these actions (Service Authorization Reference, Amazon EC2:
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+    const vpcArn = stack.formatArn({
+      service: 'ec2',
+      resource: 'vpc',
+      resourceName: props.connection.vpc.vpcId,
+    });
     allow(
       'ManageJobNetworkInterfaces',
       ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:CreateTags', 'ec2:DeleteTags'],
@@ -120,22 +130,30 @@ export class TableIngestionJob extends Construct {
           resourceName: props.connection.securityGroup.securityGroupId,
         }),
       ],
+      { ArnEquals: { 'ec2:Vpc': vpcArn } },
     );
 
-    // Lake: this table's prefixes only.
+    // Lake: this table's prefixes only, plus the directory emulation of Glue's S3 writer.
     const bucketArn = `arn:${Aws.PARTITION}:s3:::${props.lakeBucketName}`;
-    // The prefix itself without its slash too: Spark's file system checks the table root
-    // (`raw/<source>/<table>`) as a key and lists it as a prefix.
-    const rawRoot = raw.replace(/\/$/, '');
-    const controlRoot = control.replace(/\/$/, '');
+    const lakeKeys = lakeKeysOfTable(raw, control);
     allow(
       'WriteTableData',
       ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      [`${bucketArn}/${rawRoot}`, `${bucketArn}/${raw}*`],
+      lakeKeys.tableData.map((key) => `${bucketArn}/${key}`),
+    );
+    allow(
+      'MarkParentDirectories',
+      ['s3:GetObject', 's3:PutObject'],
+      lakeKeys.parentMarkers.map((key) => `${bucketArn}/${key}`),
+    );
+    allow(
+      'CheckParentDirectories',
+      ['s3:GetObject'],
+      lakeKeys.parentKeys.map((key) => `${bucketArn}/${key}`),
     );
     allow('WriteTableWatermark', ['s3:GetObject', 's3:PutObject'], [`${bucketArn}/${control}*`]);
     allow('ListTablePrefixes', ['s3:ListBucket'], [bucketArn], {
-      StringLike: { 's3:prefix': [rawRoot, `${raw}*`, controlRoot, `${control}*`] },
+      StringLike: { 's3:prefix': lakeKeys.listPrefixes },
     });
     // Lake key: Spark's SSE-KMS writes and the watermark; job key: bookmarks (client-side) and logs.
     allow(
@@ -168,26 +186,32 @@ export class TableIngestionJob extends Construct {
       ],
     );
 
-    // Logs and metrics.
+    // Logs: exactly the job's own log groups. Glue 5.0 writes to `<--custom-logGroup-prefix>/output`
+    // and `/error` (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html),
+    // which the environment creates with retention and the job key. The Glue API documents a
+    // second name for a run whose security configuration encrypts CloudWatch Logs,
+    // `/aws-glue/jobs-<role name>-<security configuration name>/` (JobRun.LogGroupName in the Glue
+    // API reference, e.g. https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/glue/aws.sdk.kotlin.services.glue.model/-job-run/log-group-name.html); which of the two wins when
+    // both apply is not documented, so the role may also create and write that pair, and no other.
     allow(
       'WriteJobLogs',
       ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
       props.logGroups.groups.map((group) => `${group.logGroupArn}`),
     );
-    // With a security configuration that encrypts CloudWatch Logs, Glue has named a job's log
-    // groups after the role and the configuration (/aws-glue/jobs-<role>-<configuration>/...).
-    // Whether --custom-logGroup-prefix overrides that is not documented; until a run shows it,
-    // the job may create and write its groups under /aws-glue/ as Glue's own service role allows.
-    const glueLogGroups = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: '/aws-glue/*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    const encryptedLogGroupName = `/aws-glue/jobs-${this.role.roleName}-${props.securityConfiguration.securityConfigurationName}`;
+    const encryptedLogGroups = ['output', 'error'].flatMap((stream) => {
+      const group = stack.formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: `${encryptedLogGroupName}/${stream}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      return [group, `${group}:*`];
     });
     allow(
-      'WriteGlueNamedLogGroups',
+      'WriteEncryptedJobLogGroups',
       ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      [glueLogGroups],
+      encryptedLogGroups,
     );
     allow('PublishGlueMetrics', ['cloudwatch:PutMetricData'], ['*'], {
       StringEquals: { 'cloudwatch:namespace': 'Glue' },
@@ -207,11 +231,28 @@ export class TableIngestionJob extends Construct {
       '--catalog_database': database,
       '--catalog_table': catalogTable,
       '--lake_kms_key_arn': props.lakeKey.keyArn,
-      '--job-bookmark-option': incremental ? 'job-bookmark-enable' : 'job-bookmark-disable',
+      // Glue bookmarks read every key past the greatest seen and so skip late commits; the job
+      // bounds each read itself and commits its position in the watermark (docs/ingestion-job.md).
+      '--job-bookmark-option': 'job-bookmark-disable',
+      '--jdbc_url': jobJdbcUrl(source, source.readReplicaHost ?? source.host),
+      '--commit_lag_seconds': String(source.commitLagSeconds),
+      '--horizon_wait_seconds': String(source.horizonWaitSeconds),
+      '--read_partitions': String(table.lake.readPartitions),
+      '--fetch_size': String(table.lake.fetchSize),
       '--enable-auto-scaling': 'true',
       // Streams keep Glue's names (<run id>-driver, ...): the failure notifier links a run's logs by its id.
       '--custom-logGroup-prefix': props.logGroups.prefix,
     };
+    if (source.readReplicaHost !== undefined) {
+      // The horizon is taken on the writer, which alone knows its open transactions.
+      defaultArguments['--horizon_jdbc_url'] = jobJdbcUrl(source, source.host);
+    }
+    if (source.horizonIgnoreUsers.length > 0) {
+      defaultArguments['--horizon_ignore_users'] = source.horizonIgnoreUsers.join(',');
+    }
+    if (table.lake.partitionColumn !== undefined) {
+      defaultArguments['--partition_column'] = table.lake.partitionColumn;
+    }
     if (table.lake.mode === 'incremental') {
       defaultArguments['--bookmark_keys'] = table.lake.bookmarkKeys.join(',');
       defaultArguments['--bookmark_kind'] = table.lake.bookmarkKind;
@@ -256,23 +297,67 @@ export class TableIngestionJob extends Construct {
       [`Resource::${networkInterfaces}`]:
         'Glue creates the job network interfaces; their ids are not known in advance.',
       [`Resource::arn:<AWS::Partition>:s3:::${props.lakeBucketName}/${raw}*`]: `Objects under this table's own data prefix (${raw}).`,
-      [`Resource::${glueLogGroups}`]:
-        "Log groups Glue may name after the role and security configuration; Glue's own service role allows the same.",
       [`Resource::arn:<AWS::Partition>:s3:::${props.lakeBucketName}/${control}*`]: `Objects under this table's own control prefix (${control}).`,
-    });
-    // The Glue L2 job grants its role read access to the script assets in the CDK asset bucket.
-    const assets = 'The Glue L2 job grants read of its script assets in the CDK asset bucket.';
-    const assetBucket = DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME.replace(
-      '${Qualifier}',
-      DefaultStackSynthesizer.DEFAULT_QUALIFIER,
-    )
-      .replace('${AWS::AccountId}', stack.account)
-      .replace('${AWS::Region}', stack.region);
-    acknowledge(this.role, {
-      'Action::s3:GetObject*': assets,
-      'Action::s3:GetBucket*': assets,
-      'Action::s3:List*': assets,
-      [`Resource::arn:${stack.partition}:s3:::${assetBucket}/*`]: assets,
+      // cdk-nag shows a Ref as <logical id>.
+      ...Object.fromEntries(
+        ['output', 'error'].map((stream) => [
+          `Resource::${stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: `/aws-glue/jobs-<${logicalIdOf(this.role)}>-<${logicalIdOf(props.securityConfiguration)}>/${stream}`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          })}:*`,
+          "The log streams of the job's own encrypted log group; Glue names them by run id.",
+        ]),
+      ),
     });
   }
+}
+
+/** The logical id of a construct's CloudFormation resource, as a string at construction time. */
+function logicalIdOf(construct: Construct): string {
+  const resource = construct.node.defaultChild;
+  if (!(resource instanceof CfnElement)) {
+    throw new Error(`${construct.node.path}: expected a construct with a CloudFormation resource`);
+  }
+  return Stack.of(resource).resolve(resource.logicalId) as string;
+}
+
+/** The lake keys and list prefixes a table's job touches (see `lakeKeysOfTable`). */
+export interface TableLakeKeys {
+  /** The table root as a key, its `_$folder$` marker, and everything under the table prefix. */
+  readonly tableData: string[];
+  /** Each parent directory of the table root as a key (read only: EMRFS checks whether it exists). */
+  readonly parentKeys: string[];
+  /** The `_$folder$` markers of the parent directories (read and create). */
+  readonly parentMarkers: string[];
+  /** `s3:prefix` values the job may list: its table and control prefixes and the parents' exact prefixes. */
+  readonly listPrefixes: string[];
+}
+
+/**
+ * What a table's job may touch in the lake, from its raw and control prefixes
+ * (both ending in `/`).
+ *
+ * Glue writes `s3://` paths through EMRFS, which emulates directories the
+ * Hadoop way: before it writes under a directory it looks at each ancestor
+ * (the key itself, the key with `_$folder$` appended, and a listing of
+ * `<key>/`) and creates an empty `<key>_$folder$` object for an ancestor that
+ * does not exist yet (https://aws.amazon.com/premiumsupport/knowledge-center/emr-s3-empty-files/).
+ * No documented Glue job parameter turns the markers off, so the role is
+ * granted exactly those keys: read and create the parents' markers, read the
+ * parents' keys, list the parents' exact prefixes (which shows key names one
+ * level down, not contents), and read, write and delete only inside its table.
+ */
+export function lakeKeysOfTable(raw: string, control: string): TableLakeKeys {
+  const rawRoot = raw.replace(/\/$/, '');
+  const controlRoot = control.replace(/\/$/, '');
+  const parts = rawRoot.split('/');
+  const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+  return {
+    tableData: [rawRoot, `${rawRoot}_$folder$`, `${raw}*`],
+    parentKeys: parents,
+    parentMarkers: parents.map((parent) => `${parent}_$folder$`),
+    listPrefixes: [...parents.map((parent) => `${parent}/`), rawRoot, `${raw}*`, controlRoot, `${control}*`],
+  };
 }

@@ -16,7 +16,7 @@ import { IngestionSchedule } from '../constructs/ingestion-schedule';
 import { IngestionTriggers } from '../constructs/ingestion-triggers';
 import { IngestionWorkflow } from '../constructs/ingestion-workflow';
 import { LogsKey } from '../constructs/logs-key';
-import { SourceConnection } from '../constructs/source-connection';
+import { SourceConnection, type SourceReach } from '../constructs/source-connection';
 import { TableIngestionJob } from '../constructs/table-ingestion-job';
 import { logRetention, removalPolicy } from './policies';
 
@@ -57,8 +57,10 @@ export class IngestionStack extends Stack {
         source.name,
         new SourceConnection(this, `Source-${source.name}`, {
           source,
+          vpc: props.vpc,
           subnets,
           securityGroup: props.dataServicesSecurityGroup,
+          reach: sourceReach(config.network),
         }),
       ]),
     );
@@ -123,4 +125,15 @@ export class IngestionStack extends Stack {
       removalPolicy: policy,
     });
   }
+}
+
+/** How the sources reach the jobs: by security group (same or peered VPC), or by range without peering. */
+export function sourceReach(network: EnvironmentConfig['network']): SourceReach {
+  if (network.mode === 'import' || network.sourceTransitGateway === undefined) return { kind: 'peering' };
+  return {
+    kind: 'transitGateway',
+    jobsCidr: network.cidr,
+    sourceCidr: network.sourceTransitGateway.sourceCidr,
+    sourcePrefixListId: network.sourceTransitGateway.sourcePrefixListId,
+  };
 }
