@@ -1,6 +1,7 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ENVIRONMENTS, loadConfig } from './config';
+import { ConfigError, ConfigErrors, ENVIRONMENTS, loadConfigs, type EnvironmentRegistry } from './config';
+import { catalogEncryptionConflicts } from './config/cross-environment';
 import { EnvironmentStage } from './stages/environment-stage';
 
 /** Stage construct id of an environment: dev -> Dev. */
@@ -17,12 +18,19 @@ export interface BuildAppOptions {
   /** Register the cdk-nag AwsSolutions pack, so synth fails on unacknowledged findings. @default true */
   readonly compliance?: boolean;
   readonly appProps?: AppProps;
+  /**
+   * The environment configs to choose from, by name.
+   * @default ENVIRONMENTS - the shipped ones (lib/config/index.ts)
+   */
+  readonly registry?: EnvironmentRegistry;
 }
 
 /** The environments named by the `env` context value, checked against the known ones. */
-export function selectedEnvironments(context: unknown): string[] {
-  const known = Object.keys(ENVIRONMENTS);
-  if (context === undefined) return known;
+export function selectedEnvironments(
+  context: unknown,
+  known: readonly string[] = Object.keys(ENVIRONMENTS),
+): string[] {
+  if (context === undefined) return [...known];
   const names = (typeof context === 'string' ? context : '')
     .split(',')
     .map((name) => name.trim())
@@ -43,8 +51,17 @@ export function selectedEnvironments(context: unknown): string[] {
  */
 export function buildApp(options: BuildAppOptions = {}): { app: App; stages: EnvironmentStage[] } {
   const app = new App(options.appProps);
-  const names = options.environments ?? selectedEnvironments(app.node.tryGetContext('env'));
-  const stages = names.map((name) => new EnvironmentStage(app, stageId(name), { config: loadConfig(name) }));
+  const registry = options.registry ?? ENVIRONMENTS;
+  const names =
+    options.environments ?? selectedEnvironments(app.node.tryGetContext('env'), Object.keys(registry));
+  // Every selected environment is validated before any is built: one run reports all their config errors.
+  const configs = loadConfigs(names, registry);
+  // One account-wide setting, one owner: environments sharing an account and region cannot both manage it.
+  const conflicts = catalogEncryptionConflicts(configs);
+  if (conflicts.length > 0) {
+    throw new ConfigErrors(conflicts.map((conflict) => new ConfigError(names.join(', '), [conflict])));
+  }
+  const stages = configs.map((config, i) => new EnvironmentStage(app, stageId(names[i]), { config }));
   if (options.compliance ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   }

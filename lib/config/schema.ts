@@ -7,7 +7,9 @@
  * path and the value received.
  */
 import { z } from 'zod';
+import { deploySafetyIssues } from './deploy-safety';
 import { tableSlug } from './naming';
+import { AWS_REGIONS, checkIpv4Cidr, isAwsRegion, ruleIssues } from './rules';
 import { lakeBudgetIssues } from './slo-budget';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -24,28 +26,63 @@ const sqlIdentifier = (what: string) =>
 const positiveInt = (what: string) =>
   z.int({ error: `${what} as a whole number` }).positive({ error: `${what} greater than 0` });
 
+/** How a table's read is split and streamed; the same for both read modes. */
+const tableReadSettings = {
+  partitionColumn: sqlIdentifier('column name')
+    .optional()
+    .describe(
+      'Column (integer, decimal, date or timestamp) whose range splits snapshots, first loads and wide ranges ' +
+        'into readPartitions parallel JDBC queries. @default - the increasing key, else a single-column primary key ' +
+        'of such a type, else one query',
+    ),
+  readPartitions: z
+    .int({ error: 'a whole number of partitions' })
+    .min(1, { error: 'at least 1 partition' })
+    .max(64, { error: 'at most 64 partitions' })
+    .default(4)
+    .describe(
+      'Parallel JDBC queries (and source connections) of a snapshot, a first load or a range wider than ' +
+        '100000 keys; an ordinary 15-minute batch uses one. @default 4',
+    ),
+  fetchSize: z
+    .int({ error: 'a whole number of rows' })
+    .min(1, { error: 'at least 1 row' })
+    .max(1_000_000, { error: 'at most 1000000 rows' })
+    .default(10_000)
+    .describe(
+      'Rows the JDBC driver fetches per round trip, so it streams instead of buffering. @default 10000',
+    ),
+};
+
 const TableLakeSchema = z
   .discriminatedUnion(
     'mode',
     [
       z.strictObject({
-        mode: z.literal('incremental').describe('Read only rows past the job bookmark.'),
+        mode: z
+          .literal('incremental')
+          .describe('Read a bounded range past the position of the last run (its watermark).'),
         bookmarkKeys: z
           .array(sqlIdentifier('column name'), { error: 'a list of bookmark key columns' })
           .min(1, { error: 'at least one bookmark key column for an incremental table' })
-          .describe('Columns the Glue job bookmark tracks, in sort order. They must only ever grow.'),
+          .describe(
+            'The column the range is taken on, first: the increasing key (exactly one column), or the update ' +
+              'timestamp followed by columns that order rows sharing a timestamp (used to deduplicate).',
+          ),
         bookmarkKind: z
           .enum(['increasing-key', 'update-timestamp'], {
             error:
               "'increasing-key' (an insert-only sequence) or 'update-timestamp' (a last-modified column)",
           })
           .describe(
-            "'increasing-key': a strictly increasing key such as a serial id; sees inserts only. " +
-              "'update-timestamp': a column set on every insert and update; sees inserts and updates.",
+            "'increasing-key': a strictly increasing integer key such as a serial id; sees inserts only. " +
+              "'update-timestamp': a timestamp set on every insert and update; sees inserts and updates.",
           ),
+        ...tableReadSettings,
       }),
       z.strictObject({
         mode: z.literal('snapshot').describe('Read the whole table on every run; for small tables.'),
+        ...tableReadSettings,
       }),
     ],
     {
@@ -109,10 +146,47 @@ export const SourceSchema = z
       .describe(
         'Customer-managed KMS key that encrypts the credentials secret. @default - the secret uses the AWS managed key',
       ),
+    credentialsCrossAccount: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Set true when the credentials secret and its key live in another account (they still need this environment's region, " +
+          'and a resource policy there that admits the jobs). @default false - they must be in the environment account',
+      ),
     securityGroupId: z
       .string()
       .regex(/^sg-[0-9a-f]{8,17}$/, { error: 'a security group id (sg-...)' })
       .describe('Security group of the source database; it gets an ingress rule that admits our jobs.'),
+    commitLagSeconds: z
+      .int({ error: 'a whole number of seconds' })
+      .min(0, { error: '0 or more seconds' })
+      .max(3600, { error: 'at most 3600 seconds' })
+      .default(60)
+      .describe(
+        'How far behind the server clock and the oldest open transaction an update-timestamp read stops. It ' +
+          'covers timestamps the application takes before its transaction starts, and clock skew between ' +
+          'application servers and the database. Counts in the lake SLO budget. @default 60',
+      ),
+    horizonWaitSeconds: z
+      .int({ error: 'a whole number of seconds' })
+      .min(0, { error: '0 or more seconds' })
+      .max(600, { error: 'at most 600 seconds' })
+      .default(120)
+      .describe(
+        'Longest a run waits for transactions open at its start to end (increasing keys) and for a read ' +
+          'replica to catch up; past it the run lands nothing new and the next run tries again. Part of the ' +
+          'job timeout. @default 120',
+      ),
+    horizonIgnoreUsers: z
+      .array(z.string().regex(/^[A-Za-z0-9_.@$-]{1,63}$/, { error: 'a database user name' }), {
+        error: 'a list of database user names',
+      })
+      .default([])
+      .describe(
+        'Database users whose open transactions never hold the read horizon back, because they never write ' +
+          'the ingested tables (the DMS source user, whose full load holds a transaction for hours). The lake ' +
+          "reader's own user is always ignored. @default []",
+      ),
     tables: z
       .array(TableSchema, { error: 'a list of tables' })
       .min(1, { error: 'at least one table' })
@@ -122,6 +196,8 @@ export const SourceSchema = z
 
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+/** A VPC's range: AWS allows /16 to /28; the data subnets need at least a /24. */
+const VPC_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/;
 
 const SourceVpcPeeringSchema = z
   .strictObject({
@@ -132,6 +208,7 @@ const SourceVpcPeeringSchema = z
     cidr: z
       .string()
       .regex(IPV4_CIDR, { error: 'an IPv4 CIDR block' })
+      .superRefine(checkIpv4Cidr(IPV4_CIDR))
       .describe('Its CIDR block; the data subnets get a route to it through the peering connection.'),
     routeTableIds: z
       .array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { error: 'a route table id (rtb-...)' }))
@@ -146,11 +223,36 @@ const SourceVpcPeeringSchema = z
       'and their security groups can admit the jobs by security group.',
   );
 
+const SourceTransitGatewaySchema = z
+  .strictObject({
+    sourceCidr: z
+      .string()
+      .regex(IPV4_CIDR, { error: 'an IPv4 CIDR block' })
+      .superRefine(checkIpv4Cidr(IPV4_CIDR))
+      .optional()
+      .describe(
+        "The source databases' range; the jobs' egress rule names it. Give this or sourcePrefixListId. @default - sourcePrefixListId",
+      ),
+    sourcePrefixListId: z
+      .string()
+      .regex(/^pl-[0-9a-f]{8,17}$/, { error: 'a managed prefix list id (pl-...)' })
+      .optional()
+      .describe(
+        "A managed prefix list of the source databases' ranges, instead of sourceCidr. @default - sourceCidr",
+      ),
+  })
+  .describe(
+    'The source databases are reached without peering (a Transit Gateway, or NAT for a source outside AWS): ' +
+      "rules name address ranges, since security groups cannot be referenced there. The source's security group " +
+      "admits network.cidr; the jobs' egress rule names sourceCidr or sourcePrefixListId.",
+  );
+
 const CreateVpcSchema = z.strictObject({
   mode: z.literal('create').describe('Create a VPC for the data services.'),
   cidr: z
     .string()
-    .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, { error: 'an IPv4 CIDR block from /16 to /24' })
+    .regex(VPC_CIDR, { error: 'an IPv4 CIDR block from /16 to /24' })
+    .superRefine(checkIpv4Cidr(VPC_CIDR))
     .describe('IPv4 range of the VPC.'),
   maxAzs: z
     .int({ error: 'a whole number of Availability Zones' })
@@ -167,6 +269,9 @@ const CreateVpcSchema = z.strictObject({
   sourceVpcPeering: SourceVpcPeeringSchema.optional().describe(
     'Peering with the VPC of the source databases. @default - no peering: the sources must be reachable another way (Transit Gateway)',
   ),
+  sourceTransitGateway: SourceTransitGatewaySchema.optional().describe(
+    'How rules name the sources when there is no peering; required then. @default - none: sourceVpcPeering must be set',
+  ),
 });
 
 const ImportVpcSchema = z.strictObject({
@@ -177,7 +282,8 @@ const ImportVpcSchema = z.strictObject({
     .describe('The VPC id.'),
   vpcCidr: z
     .string()
-    .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: 'an IPv4 CIDR block' })
+    .regex(IPV4_CIDR, { error: 'an IPv4 CIDR block' })
+    .superRefine(checkIpv4Cidr(IPV4_CIDR))
     .describe('The VPC primary CIDR block (interface endpoints admit HTTPS from it).'),
   availabilityZones: z
     .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { error: 'an Availability Zone name' }))
@@ -271,7 +377,7 @@ export const IngestionSchema = z
       .default(true)
       .describe(
         'false pauses ingestion: the schedule and the run-request rule are disabled and start-ingestion takes ' +
-          'no invocations. Jobs, bookmarks and data stay. @default true',
+          'no invocations. Jobs, watermarks and data stay. @default true',
       ),
     scheduleIntervalMinutes: positiveInt('minutes')
       .default(15)
@@ -345,8 +451,16 @@ export const EnvironmentConfigSchema = z
       .describe('AWS account id the environment deploys to.'),
     region: z
       .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'an AWS region name such as eu-west-1' })
-      .describe('AWS region the environment deploys to.'),
+      .refine(isAwsRegion, {
+        error: `an AWS region name such as eu-west-1 (one of the ${AWS_REGIONS.length} in AWS_REGIONS, lib/config/rules/regions.ts)`,
+      })
+      .describe('AWS region the environment deploys to; one of AWS_REGIONS in lib/config/rules/regions.ts.'),
+    production: z
+      .boolean({ error: 'true or false: whether this environment is production' })
+      .describe(
+        'Whether this environment is production. Production requires removalPolicy retain, log and version ' +
+          'retention at or above the floors in lib/config/rules/production.ts, and SLOs of at most 60 (lake) and 30 (replication) minutes.',
+      ),
     removalPolicy: z
       .enum(['retain', 'destroy'], { error: "'retain' or 'destroy'" })
       .describe(
@@ -486,6 +600,12 @@ export const EnvironmentConfigSchema = z
       }
     }
     for (const issue of lakeBudgetIssues(config)) {
+      ctx.addIssue({ code: 'custom', ...issue });
+    }
+    for (const issue of deploySafetyIssues(config)) {
+      ctx.addIssue({ code: 'custom', ...issue });
+    }
+    for (const issue of ruleIssues(config)) {
       ctx.addIssue({ code: 'custom', ...issue });
     }
   })

@@ -108,7 +108,14 @@ export function lakeBudgetIssues(config: LakeBudgetInput): BudgetIssue[] {
     i0.maxAttempts,
     config.slo.lakeFreshnessMinutes,
   ].every((n) => Number.isFinite(n) && n >= 1);
-  if (!usable) return [];
+  const lagsUsable = config.sources.every(
+    (source) =>
+      source.commitLagSeconds === undefined ||
+      (Number.isInteger(source.commitLagSeconds) &&
+        source.commitLagSeconds >= 0 &&
+        source.commitLagSeconds <= 3600),
+  );
+  if (!usable || !lagsUsable) return [];
   const budget = lakeBudget(config);
   if (budget.worstCaseMinutes <= budget.sloMinutes) return [];
   const i = config.ingestion;

@@ -1,7 +1,12 @@
 import type { z } from 'zod';
+import { fileOf } from './provenance';
 import { EnvironmentConfigSchema, type EnvironmentConfig } from './schema';
 
-/** Thrown when an environment's config is invalid; lists every problem, one a line. */
+/**
+ * Thrown when an environment's config is invalid; lists every problem, one a
+ * line: the field, what was expected, the value received and, when the field
+ * comes from a config module, the file to edit.
+ */
 export class ConfigError extends Error {
   constructor(
     readonly environment: string,
@@ -28,24 +33,45 @@ function formatValue(value: unknown): string {
 }
 
 /**
- * Lines for one issue: the field, what was expected, and the value received.
- * An unknown key becomes one line per key, naming the key itself.
+ * Lines for one issue: the field, what was expected, and the value received;
+ * then the file to edit, when `root` (the config input) marks where the field
+ * is written (lib/config/provenance.ts). An unknown key becomes one line per
+ * key, naming the key itself.
  */
-export function formatIssue(issue: z.core.$ZodIssue): string[] {
+export function formatIssue(issue: z.core.$ZodIssue, root?: unknown): string[] {
   const field = (path: readonly PropertyKey[]) => (path.length > 0 ? formatPath(path) : '(config)');
+  const where = (path: readonly PropertyKey[]) => {
+    const file = root === undefined ? undefined : fileOf(root, path);
+    return file === undefined ? '' : ` (edit ${file})`;
+  };
   if (issue.code === 'unrecognized_keys') {
     const parent: Record<string, unknown> =
       typeof issue.input === 'object' && issue.input !== null ? issue.input : {};
     return issue.keys.map(
       (key) =>
-        `${field([...issue.path, key])}: expected no such field (misspelt or misplaced?); received ${formatValue(parent[key])}`,
+        `${field([...issue.path, key])}: expected no such field (misspelt or misplaced?); received ${formatValue(parent[key])}` +
+        where([...issue.path, key]),
     );
   }
   const expected =
     issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')
       ? issue.expected
       : issue.message.replace(/^Invalid input: /, '');
-  return [`${field(issue.path)}: expected ${expected}; received ${formatValue(issue.input)}`];
+  return [
+    `${field(issue.path)}: expected ${expected}; received ${formatValue(issue.input)}${where(issue.path)}`,
+  ];
+}
+
+/** The problem of a config whose `name` is not the key it is registered under (ENVIRONMENTS). */
+function nameProblem(input: unknown, environment: string): string[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const name: unknown = (input as { name?: unknown }).name;
+  if (typeof name !== 'string' || name === environment) return [];
+  const file = fileOf(input, ['name']);
+  return [
+    `name: expected ${JSON.stringify(environment)}, the key this config is registered under in ENVIRONMENTS ` +
+      `(lib/config/index.ts); received ${formatValue(name)}${file === undefined ? '' : ` (edit ${file})`}`,
+  ];
 }
 
 /**
@@ -54,6 +80,28 @@ export function formatIssue(issue: z.core.$ZodIssue): string[] {
  */
 export function validateConfig(input: unknown, environment: string): EnvironmentConfig {
   const result = EnvironmentConfigSchema.safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ConfigError(environment, result.error.issues.flatMap(formatIssue));
+  const problems = [
+    ...nameProblem(input, environment),
+    ...(result.success ? [] : result.error.issues.flatMap((issue) => formatIssue(issue, input))),
+  ];
+  // A problem zod reaches twice (through union variants, say) is listed once.
+  if (problems.length > 0) throw new ConfigError(environment, [...new Set(problems)]);
+  return result.data!;
+}
+
+/** The config errors of several environments, thrown when any of them is invalid. */
+export class ConfigErrors extends Error {
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(configErrorLines(errors).join('\n'));
+    this.name = 'ConfigErrors';
+  }
+}
+
+/** One line per problem, each naming its environment: what `npm run synth` prints. */
+export function configErrorLines(errors: readonly ConfigError[]): string[] {
+  return errors.flatMap((error) =>
+    [...new Set(error.problems)].map(
+      (problem) => `Invalid config for environment "${error.environment}": ${problem}`,
+    ),
+  );
 }

@@ -19,6 +19,7 @@ describe('docs/configuration.md', () => {
       '## Environment config',
       "## `network` with `mode: 'create'`",
       '## `network.sourceVpcPeering`',
+      '## `network.sourceTransitGateway`',
       "## `network` with `mode: 'import'`",
       '## `sources[]`',
       '## `sources[].tables[]`',

@@ -1,24 +1,30 @@
-import { ConfigError, loadConfig, validateConfig, type EnvironmentConfigInput } from '../../lib/config';
-import { dev } from '../../lib/config/environments/dev';
+import {
+  ConfigError,
+  ENVIRONMENTS,
+  loadConfig,
+  validateConfig,
+  type EnvironmentConfigInput,
+} from '../../lib/config';
+import { devLike, prodLike, twoSources } from '../fixtures/configs';
 
 type NetworkInput = EnvironmentConfigInput['network'];
 
-/** Problems listed for a copy of a valid config (dev unless given) after one change; fails when it still validates. */
+/** Problems listed for a copy of a valid fixture (dev-like unless given) after one change; fails when it still validates. */
 function problemsAfter(
   mutate: (config: EnvironmentConfigInput) => void,
-  base: EnvironmentConfigInput = dev,
+  base: EnvironmentConfigInput = devLike,
 ): readonly string[] {
   return configErrorAfter(mutate, base).problems;
 }
 
 function configErrorAfter(
   mutate: (config: EnvironmentConfigInput) => void,
-  base: EnvironmentConfigInput = dev,
+  base: EnvironmentConfigInput = devLike,
 ): ConfigError {
   const config = structuredClone(base);
   mutate(config);
   try {
-    validateConfig(config, 'dev');
+    validateConfig(config, config.name);
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -26,9 +32,9 @@ function configErrorAfter(
   throw new Error('expected the changed config to be invalid, but it validated');
 }
 
-/** The first table of trackman-backend (public.sessions, incremental). */
+/** The first table of the fixture's first source (public.sessions, incremental). */
 const firstTable = (config: EnvironmentConfigInput) => config.sources[0].tables[0];
-/** The last table of trackman-backend (public.facilities, snapshot). */
+/** The fourth table of the fixture's first source (public.facilities, snapshot). */
 const snapshotTable = (config: EnvironmentConfigInput) => config.sources[0].tables[3];
 
 /** The network of a config, narrowed to the mode the test expects. */
@@ -40,9 +46,9 @@ function network<M extends NetworkInput['mode']>(
   return config.network as Extract<NetworkInput, { mode: M }>;
 }
 
-/** dev in a valid imported VPC of eu-west-1, the dev region: the base of the import-mode cases. */
+/** The dev-like fixture in a valid imported VPC of its region: the base of the import-mode cases. */
 const devInImportedVpc: EnvironmentConfigInput = {
-  ...dev,
+  ...devLike,
   network: {
     mode: 'import',
     vpcId: 'vpc-0a1b2c3d4e5f60718',
@@ -53,11 +59,42 @@ const devInImportedVpc: EnvironmentConfigInput = {
   },
 };
 
-describe('the shipped environments', () => {
-  it('validates dev and fills in the defaults', () => {
-    const config = loadConfig('dev');
-    expect(config.name).toBe('dev');
-    expect(config.removalPolicy).toBe('destroy');
+describe('the shipped environments (invariants only: their settings are theirs to change)', () => {
+  test.each(Object.keys(ENVIRONMENTS))(
+    '%s validates, and its name is the key it is registered under',
+    (name) => {
+      expect(loadConfig(name).name).toBe(name);
+    },
+  );
+
+  it('declares exactly one of them as production, and it is retained', () => {
+    const production = Object.keys(ENVIRONMENTS).filter((name) => loadConfig(name).production);
+    expect(production).toHaveLength(1);
+    expect(loadConfig(production[0]).removalPolicy).toBe('retain');
+  });
+
+  it('does not change the input it validates', () => {
+    const before = structuredClone(devLike);
+    validateConfig(devLike, 'dev');
+    expect(devLike).toEqual(before);
+  });
+
+  it('names the known environments for an unknown one', () => {
+    expect(() => loadConfig('staging', { dev: devLike, prod: prodLike })).toThrow(
+      new Error('Unknown environment "staging": expected one of dev, prod'),
+    );
+  });
+
+  it('treats names of built-in object properties as unknown environments', () => {
+    expect(() => loadConfig('toString', { dev: devLike })).toThrow(
+      new Error('Unknown environment "toString": expected one of dev'),
+    );
+  });
+});
+
+describe('defaults', () => {
+  it('fills in the defaults of a dev-like config', () => {
+    const config = validateConfig(devLike, 'dev');
     expect(config.network).toEqual({
       mode: 'create',
       cidr: '10.40.0.0/20',
@@ -74,7 +111,7 @@ describe('the shipped environments', () => {
       deepArchiveAfterDays: 365,
       noncurrentVersionExpirationDays: 7,
       abortIncompleteMultipartUploadDays: 7,
-      manageCatalogEncryption: true,
+      manageCatalogEncryption: false,
       accessLogExpirationDays: 30,
       athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3, resultsExpirationDays: 7 },
     });
@@ -82,22 +119,11 @@ describe('the shipped environments', () => {
     expect(config.ingestion.scheduleIntervalMinutes).toBe(15);
     expect(config.slo).toEqual({ lakeFreshnessMinutes: 60, replicationFreshnessMinutes: 30 });
     expect(config.features).toEqual({ warehouse: false, streaming: false });
+    expect(config.sources[0].credentialsCrossAccount).toBe(false);
   });
 
-  it('validates prod and fills in the defaults', () => {
-    const config = loadConfig('prod');
-    expect(config.removalPolicy).toBe('retain');
-    expect(config.network).toEqual({
-      mode: 'create',
-      cidr: '10.41.0.0/20',
-      maxAzs: 3,
-      natGateways: 0,
-      sourceVpcPeering: {
-        vpcId: 'vpc-0a1b2c3d4e5f60002',
-        cidr: '10.10.0.0/16',
-        routeTableIds: ['rtb-0a1b2c3d4e5f60002'],
-      },
-    });
+  it('fills in the defaults of a prod-like config', () => {
+    const config = validateConfig(prodLike, 'prod');
     expect(config.lake).toEqual({
       bucketName: 'trackman-lake',
       intelligentTieringAfterDays: 30,
@@ -120,15 +146,6 @@ describe('the shipped environments', () => {
       maxConcurrency: 10,
       maxWorkers: 10,
     });
-    expect(config.sources.map((source) => source.readReplicaHost)).toEqual([
-      'trackman-backend.cluster-ro-example.eu-west-1.rds.amazonaws.com',
-    ]);
-  });
-
-  it('does not change the input it validates', () => {
-    const before = structuredClone(dev);
-    validateConfig(dev, 'dev');
-    expect(dev).toEqual(before);
   });
 
   it('accepts an imported VPC and creates its endpoints by default', () => {
@@ -138,16 +155,12 @@ describe('the shipped environments', () => {
     });
   });
 
-  it('names the known environments for an unknown one', () => {
-    expect(() => loadConfig('staging')).toThrow(
-      new Error('Unknown environment "staging": expected one of dev, prod'),
-    );
-  });
-
-  it('treats names of built-in object properties as unknown environments', () => {
-    expect(() => loadConfig('toString')).toThrow(
-      new Error('Unknown environment "toString": expected one of dev, prod'),
-    );
+  it('accepts two sources, one of them MySQL', () => {
+    const config = validateConfig(twoSources, 'dev');
+    expect(config.sources.map((source) => [source.name, source.engine, source.tables.length])).toEqual([
+      ['trackman-backend', 'postgres', 4],
+      ['booking-service', 'mysql', 2],
+    ]);
   });
 });
 
@@ -321,7 +334,7 @@ describe('sources and tables', () => {
   });
 
   it('accepts the same table name in another schema', () => {
-    const config = structuredClone(dev);
+    const config = structuredClone(devLike);
     config.sources[0].tables.push({ ...structuredClone(firstTable(config)), schema: 'archive' });
     expect(validateConfig(config, 'dev').sources[0].tables).toHaveLength(5);
   });
@@ -415,7 +428,7 @@ describe('network', () => {
     expect(() =>
       validateConfig(
         {
-          ...structuredClone(dev),
+          ...structuredClone(devLike),
           network: {
             mode: 'create',
             cidr: '10.40.0.0/20',
@@ -435,7 +448,7 @@ describe('network', () => {
   });
 
   it('accepts one NAT gateway per Availability Zone', () => {
-    const config = structuredClone(dev);
+    const config = structuredClone(devLike);
     network(config, 'create').natGateways = 2;
     expect(validateConfig(config, 'dev').network).toMatchObject({ natGateways: 2 });
   });
@@ -488,7 +501,7 @@ describe('lake and ingestion', () => {
   });
 
   it('accepts Deep Archive one day after Intelligent-Tiering', () => {
-    const config = structuredClone(dev);
+    const config = structuredClone(devLike);
     config.lake!.deepArchiveAfterDays = 31;
     expect(validateConfig(config, 'dev').lake.deepArchiveAfterDays).toBe(31);
   });
@@ -496,7 +509,7 @@ describe('lake and ingestion', () => {
   it('rejects a schedule interval that cannot meet the lake SLO', () => {
     expect(problemsAfter((config) => (config.ingestion = { scheduleIntervalMinutes: 60 }))).toEqual([
       'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-        'these give 98 min = interval 60 + 2 x run 19, ' +
+        'these give 99 min = interval 60 + 2 x run 19 + commit lag 1, ' +
         'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min); received 60',
     ]);
   });

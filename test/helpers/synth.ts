@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { EnvironmentStage } from '../../lib/stages/environment-stage';
+import { FIXTURE_LOOKUPS } from '../fixtures/configs';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -37,9 +38,16 @@ export function buildStage(environment: string): EnvironmentStage {
   return stages[0];
 }
 
-/** Builds a stage from a config that is not one of the shipped environments (validated first). */
-export function buildStageWith(input: EnvironmentConfigInput, environment = 'dev'): EnvironmentStage {
-  const app = new App({ context: projectContext(), builtinCloudFormationValidation: false });
+/**
+ * Builds a stage from a config that is not one of the shipped environments,
+ * such as a fixture of test/fixtures/configs.ts (validated first, registered
+ * under its own name).
+ */
+export function buildStageWith(input: EnvironmentConfigInput, environment = input.name): EnvironmentStage {
+  const app = new App({
+    context: { ...projectContext(), ...FIXTURE_LOOKUPS },
+    builtinCloudFormationValidation: false,
+  });
   return new EnvironmentStage(app, 'Custom', { config: validateConfig(input, environment) });
 }
 

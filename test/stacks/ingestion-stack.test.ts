@@ -1,15 +1,19 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { lakeBudget, loadConfig } from '../../lib/config';
-import { dev } from '../../lib/config/environments/dev';
+import { lakeBudget, validateConfig } from '../../lib/config';
 import { WORKFLOW_WRAP_UP_MINUTES } from '../../lib/constructs/ingestion-workflow';
 import { powertoolsLayerParameter, powertoolsVersion } from '../../lib/constructs/node-function';
-import { buildStage, buildStageWith } from '../helpers/synth';
+import { devLike, prodLike, twoSources } from '../fixtures/configs';
+import { buildStageWith } from '../helpers/synth';
 
+// Behaviour on the fixtures (test/fixtures/configs.ts), not the shipped environments:
+// their tables and settings change; these expectations should not.
+const fixtures = { dev: devLike, prod: prodLike };
 const templates = {
-  dev: Template.fromStack(buildStage('dev').ingestion),
-  prod: Template.fromStack(buildStage('prod').ingestion),
+  dev: Template.fromStack(buildStageWith(devLike).ingestion),
+  prod: Template.fromStack(buildStageWith(prodLike).ingestion),
 };
 
+/** The fixtures' tables. */
 const TABLES = ['public.sessions', 'public.shots', 'public.players', 'public.facilities'];
 const jobName = (env: string, table: string) =>
   `trackman-${env}-ingest-trackman-backend-${table.replace('.', '-')}`;
@@ -50,7 +54,7 @@ describe.each([
   ['prod', 3, 'trackman-backend.cluster-ro-example.eu-west-1.rds.amazonaws.com', 'trackman-lake', 365, 10],
 ] as const)('ingestion stack (%s)', (env, azs, readHost, bucket, retentionDays, maxWorkers) => {
   const template = templates[env];
-  const config = loadConfig(env);
+  const config = validateConfig(fixtures[env], env);
   const budget = lakeBudget(config);
 
   describe('Glue connections', () => {
@@ -161,12 +165,19 @@ describe.each([
       },
     );
 
-    test('incremental tables bookmark their configured keys; snapshot tables run without bookmarks', () => {
+    test('every job reads a bounded range from its own watermark: Glue bookmarks stay off', () => {
+      const readHost = config.sources[0].readReplicaHost ?? config.sources[0].host;
+      const url = (host: string) => `jdbc:postgresql://${host}:5432/trackman?sslmode=require`;
       expect(jobOf(template, env, 'public.shots').properties.DefaultArguments).toMatchObject({
         '--read_mode': 'incremental',
-        '--job-bookmark-option': 'job-bookmark-enable',
+        '--job-bookmark-option': 'job-bookmark-disable',
         '--bookmark_keys': 'id',
         '--bookmark_kind': 'increasing-key',
+        '--jdbc_url': url(readHost),
+        '--commit_lag_seconds': '60',
+        '--horizon_wait_seconds': '120',
+        '--read_partitions': '4',
+        '--fetch_size': '10000',
       });
       expect(jobOf(template, env, 'public.sessions').properties.DefaultArguments).toMatchObject({
         '--bookmark_keys': 'updated_at,id',
@@ -178,12 +189,21 @@ describe.each([
         '--job-bookmark-option': 'job-bookmark-disable',
       });
       expect(snapshot).not.toHaveProperty('--bookmark_keys');
+      for (const table of TABLES) {
+        const args = jobOf(template, env, table).properties.DefaultArguments;
+        if (config.sources[0].readReplicaHost === undefined) {
+          expect(args).not.toHaveProperty('--horizon_jdbc_url');
+        } else {
+          // The horizon is taken on the writer, which alone knows its open transactions.
+          expect(args['--horizon_jdbc_url']).toBe(url(config.sources[0].host));
+        }
+      }
     });
 
     test('no job argument carries a credential', () => {
       for (const job of Object.values(template.findResources('AWS::Glue::Job'))) {
         const keys = Object.keys(job.Properties.DefaultArguments as object);
-        expect(keys.filter((key) => /pass|secret|token|credential|user/i.test(key))).toEqual([]);
+        expect(keys.filter((key) => /pass|secret|token|credential|^--user|username/i.test(key))).toEqual([]);
       }
     });
   });
@@ -202,7 +222,11 @@ describe.each([
       });
       expect(bySid.WriteTableData).toMatchObject({
         Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
-        Resource: [arn('/raw/trackman-backend/public_shots'), arn('/raw/trackman-backend/public_shots/*')],
+        Resource: [
+          arn('/raw/trackman-backend/public_shots'),
+          arn('/raw/trackman-backend/public_shots/*'),
+          arn('/raw/trackman-backend/public_shots_$folder$'),
+        ],
       });
       expect(bySid.WriteTableWatermark).toMatchObject({
         Action: ['s3:GetObject', 's3:PutObject'],
@@ -214,6 +238,8 @@ describe.each([
         Condition: {
           StringLike: {
             's3:prefix': [
+              'raw/',
+              'raw/trackman-backend/',
               'raw/trackman-backend/public_shots',
               'raw/trackman-backend/public_shots/*',
               '_control/trackman-backend/public_shots',
@@ -333,7 +359,12 @@ describe.each([
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         expect.objectContaining({
           Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': config.account } },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': config.account },
+            ArnLike: {
+              'aws:SourceArn': `arn:aws:scheduler:eu-west-1:${config.account}:schedule-group/default`,
+            },
+          },
         }),
       ]);
       const statements = Object.values(
@@ -362,10 +393,12 @@ describe.each([
     });
 
     test('the dead-letter queue is KMS-encrypted, TLS only, and any message in it raises an alarm to the alarm topic', () => {
-      const queue = only(template, 'AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
-      expect(queue.properties.KmsMasterKeyId).toEqual({
-        'Fn::GetAtt': [expect.stringMatching(/^ScheduleDeadLetterKey/), 'Arn'],
+      // The schedule's own queue: the functions' failed-invocation queue is KMS-encrypted too
+      // (test/stacks/lambda-failures.test.ts).
+      const queue = only(template, 'AWS::SQS::Queue', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScheduleDeadLetterKey'), 'Arn'] },
       });
+      expect(queue.id).toMatch(/^ScheduleDeadLetterQueue/);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queue.id }],
         PolicyDocument: {
@@ -526,7 +559,9 @@ describe.each([
 });
 
 describe('ingestion paused (ingestion.enabled: false)', () => {
-  const template = Template.fromStack(buildStageWith({ ...dev, ingestion: { enabled: false } }).ingestion);
+  const template = Template.fromStack(
+    buildStageWith({ ...devLike, ingestion: { enabled: false } }).ingestion,
+  );
 
   test('the schedule and the run-request rule are disabled, start-ingestion takes no invocations', () => {
     expect(only(template, 'AWS::Scheduler::Schedule').properties.State).toBe('DISABLED');
@@ -546,5 +581,44 @@ describe('ingestion paused (ingestion.enabled: false)', () => {
       only(template, 'AWS::Events::Rule', { EventPattern: { source: ['aws.glue'] } }).properties.State,
     ).toBe('ENABLED');
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  });
+});
+
+describe('two sources, one of them MySQL', () => {
+  const template = Template.fromStack(buildStageWith(twoSources).ingestion);
+  const mysql = twoSources.sources[1];
+
+  test('one job per table of every source', () => {
+    const names = Object.values(template.findResources('AWS::Glue::Job')).map((job) => job.Properties.Name);
+    expect(names).toHaveLength(6);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'trackman-dev-ingest-booking-service-booking-reservations',
+        'trackman-dev-ingest-booking-service-booking-bays',
+      ]),
+    );
+  });
+
+  test('the MySQL source gets JDBC connections of its own, to its writer on its port', () => {
+    const urls = Object.values(template.findResources('AWS::Glue::Connection')).map(
+      (c) => c.Properties.ConnectionInput.ConnectionProperties.JDBC_CONNECTION_URL,
+    );
+    expect(urls.filter((url: string) => url.startsWith('jdbc:mysql:'))).toEqual(
+      Array(2).fill(`jdbc:mysql://${mysql.host}:3306/booking`),
+    );
+  });
+
+  test("each source's jobs read only that source's secret", () => {
+    const job = only(template, 'AWS::Glue::Job', {
+      Name: 'trackman-dev-ingest-booking-service-booking-bays',
+    });
+    const roleId = job.properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const secretReads = statements.filter((s) =>
+      JSON.stringify(s.Action).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(secretReads.map((s) => s.Resource)).toEqual([mysql.credentialsSecretArn]);
   });
 });

@@ -1,20 +1,20 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../lib/config';
-import { dev } from '../../lib/config/environments/dev';
-import { prod } from '../../lib/config/environments/prod';
 import { INTERFACE_ENDPOINT_SERVICES } from '../../lib/constructs/data-network';
 import { NetworkStack } from '../../lib/stacks/network-stack';
-import { buildStage, logicalIdsOf, projectContext } from '../helpers/synth';
+import { devLike as dev, FIXTURE_LOOKUPS, prodLike as prod } from '../fixtures/configs';
+import { buildStageWith, logicalIdsOf, projectContext } from '../helpers/synth';
 
+/** Behaviour on the fixtures; the shipped environments' settings are theirs to change. */
 const templates = {
-  dev: Template.fromStack(buildStage('dev').network),
-  prod: Template.fromStack(buildStage('prod').network),
+  dev: Template.fromStack(buildStageWith(dev).network),
+  prod: Template.fromStack(buildStageWith(prod).network),
 };
 
 describe.each([
   ['dev', 2, 14, 'Delete'],
-  ['prod', 3, 365, 'Retain'],
+  ['prod', 3, 365, 'RetainExceptOnCreate'],
 ] as const)('network stack (%s)', (env, azs, retentionDays, deletionPolicy) => {
   const template = templates[env];
 
@@ -165,14 +165,31 @@ describe.each([
 
 describe('network stack with NAT egress', () => {
   const config = validateConfig(
-    { ...dev, network: { mode: 'create', cidr: '10.40.0.0/20', maxAzs: 2, natGateways: 1 } },
+    {
+      ...dev,
+      network: {
+        mode: 'create',
+        cidr: '10.40.0.0/20',
+        maxAzs: 2,
+        natGateways: 1,
+        // Without peering the sources are named by range (a source outside AWS, reached through NAT).
+        sourceTransitGateway: { sourceCidr: '203.0.113.0/24' },
+      },
+    },
     'dev',
   );
   const template = Template.fromStack(
-    new NetworkStack(new App({ context: projectContext(), builtinCloudFormationValidation: false }), 'Nat', {
-      config,
-      env: { account: config.account, region: config.region },
-    }),
+    new NetworkStack(
+      new App({
+        context: { ...projectContext(), ...FIXTURE_LOOKUPS },
+        builtinCloudFormationValidation: false,
+      }),
+      'Nat',
+      {
+        config,
+        env: { account: config.account, region: config.region },
+      },
+    ),
   );
 
   test('adds public subnets and one NAT gateway, data subnets route through it', () => {
@@ -195,7 +212,10 @@ describe('network stack importing an existing VPC', () => {
   const synth = (createEndpoints: boolean) => {
     const config = validateConfig({ ...dev, network: { ...network, createEndpoints } }, 'dev');
     const stack = new NetworkStack(
-      new App({ context: projectContext(), builtinCloudFormationValidation: false }),
+      new App({
+        context: { ...projectContext(), ...FIXTURE_LOOKUPS },
+        builtinCloudFormationValidation: false,
+      }),
       `Import${createEndpoints}`,
       {
         config,

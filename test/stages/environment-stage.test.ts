@@ -1,26 +1,27 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, selectedEnvironments, stageId } from '../../lib/app';
+import { ENVIRONMENTS, loadConfig } from '../../lib/config';
 import { buildStage, projectContext } from '../helpers/synth';
 
-const stages = { dev: buildStage('dev'), prod: buildStage('prod') };
-
-describe.each(['dev', 'prod'] as const)('%s stage', (env) => {
-  const stage = stages[env];
+// Over the shipped environments, asserting only what holds whatever their settings (invariants).
+describe.each(Object.keys(ENVIRONMENTS))('%s stage', (env) => {
+  const stage = buildStage(env);
+  const config = loadConfig(env);
   const stacks = stage.node.children.filter((child): child is Stack => child instanceof Stack);
-  const account = env === 'dev' ? '111111111111' : '222222222222';
 
   test('deploys every stack to the configured account and region, named trackman-<env>-<component>', () => {
+    const where = [config.account, config.region];
     expect(stacks.map((stack) => [stack.stackName, stack.account, stack.region])).toEqual([
-      [`trackman-${env}-network`, account, 'eu-west-1'],
-      [`trackman-${env}-lake-storage`, account, 'eu-west-1'],
-      [`trackman-${env}-alerting`, account, 'eu-west-1'],
-      [`trackman-${env}-ingestion`, account, 'eu-west-1'],
+      [`trackman-${env}-network`, ...where],
+      [`trackman-${env}-lake-storage`, ...where],
+      [`trackman-${env}-alerting`, ...where],
+      [`trackman-${env}-ingestion`, ...where],
     ]);
   });
 
   test('termination protection on retained environments only', () => {
-    for (const stack of stacks) expect(stack.terminationProtection).toBe(env === 'prod');
+    for (const stack of stacks) expect(stack.terminationProtection).toBe(config.removalPolicy === 'retain');
   });
 
   test.each([

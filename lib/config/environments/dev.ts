@@ -1,9 +1,11 @@
+import { definedIn } from '../provenance';
 import type { EnvironmentConfigInput } from '../schema';
 import { trackmanBackend } from './trackman-backend';
 
 /** Development: a smaller network, short retention, everything removable. */
-export const dev: EnvironmentConfigInput = {
+export const dev: EnvironmentConfigInput = definedIn(__filename, {
   name: 'dev',
+  production: false,
   account: '111111111111',
   region: 'eu-west-1',
   removalPolicy: 'destroy',
@@ -28,6 +30,8 @@ export const dev: EnvironmentConfigInput = {
     }),
   ],
   lake: {
+    // removalPolicy 'destroy' would delete the lake key the account-wide catalog encryption points at.
+    manageCatalogEncryption: false,
     accessLogExpirationDays: 30,
     noncurrentVersionExpirationDays: 7,
     athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3, resultsExpirationDays: 7 },
@@ -35,4 +39,4 @@ export const dev: EnvironmentConfigInput = {
   ingestion: { maxWorkers: 4 },
   alarmEmails: ['data-platform-dev@trackman.example'],
   monthlyBudgetUsd: 300,
-};
+});

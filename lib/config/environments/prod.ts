@@ -1,9 +1,11 @@
+import { definedIn } from '../provenance';
 import type { EnvironmentConfigInput } from '../schema';
 import { trackmanBackend } from './trackman-backend';
 
 /** Production: three AZs, the existing trackman-lake bucket, everything retained. */
-export const prod: EnvironmentConfigInput = {
+export const prod: EnvironmentConfigInput = definedIn(__filename, {
   name: 'prod',
+  production: true,
   account: '222222222222',
   region: 'eu-west-1',
   removalPolicy: 'retain',
@@ -31,4 +33,4 @@ export const prod: EnvironmentConfigInput = {
   lake: { bucketName: 'trackman-lake' },
   alarmEmails: ['data-platform@trackman.example'],
   monthlyBudgetUsd: 2000,
-};
+});

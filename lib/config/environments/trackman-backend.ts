@@ -1,3 +1,4 @@
+import { definedIn } from '../provenance';
 import type { EnvironmentConfigInput } from '../schema';
 
 type SourceInput = EnvironmentConfigInput['sources'][number];
@@ -10,7 +11,7 @@ export function trackmanBackend(
   where: Pick<SourceInput, 'host' | 'credentialsSecretArn' | 'securityGroupId'> &
     Partial<Pick<SourceInput, 'readReplicaHost' | 'credentialsKmsKeyArn'>>,
 ): SourceInput {
-  return {
+  const source: SourceInput = {
     name: 'trackman-backend',
     engine: 'postgres',
     port: 5432,
@@ -47,4 +48,6 @@ export function trackmanBackend(
       },
     ],
   };
+  // Config errors in these fields name this file; those in `where` name the caller's.
+  return definedIn(__filename, source, { except: Object.keys(where) });
 }

@@ -1,0 +1,30 @@
+/**
+ * Cross-field rules of an environment's config, one concern per file. The
+ * schema's superRefine reports every issue these return.
+ */
+import { columnIssues } from './columns';
+import { credentialsIssues } from './credentials';
+import type { RuleIssue } from './issue';
+import { productionIssues } from './production';
+import { readHorizonIssues } from './read-horizon';
+
+export type { RuleIssue } from './issue';
+export { JOB_ADDED_COLUMNS } from './columns';
+export { AWS_REGIONS, isAwsRegion, type AwsRegion } from './regions';
+export { checkIpv4Cidr, ipv4CidrProblem } from './cidr';
+export * from './production';
+
+type RulesInput = Parameters<typeof productionIssues>[0] &
+  Parameters<typeof credentialsIssues>[0] &
+  Parameters<typeof columnIssues>[0] &
+  Parameters<typeof readHorizonIssues>[0];
+
+/** Every issue the rules of this folder find, in a stable order. */
+export function ruleIssues(config: RulesInput): RuleIssue[] {
+  return [
+    ...productionIssues(config),
+    ...credentialsIssues(config),
+    ...columnIssues(config),
+    ...readHorizonIssues(config),
+  ];
+}
