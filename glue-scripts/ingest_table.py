@@ -57,9 +57,13 @@ class JdbcSession:
         return self._connection
 
     def query(self, sql):
+        """Rows of a statement, every value as text; [] for one without a result
+        set (START TRANSACTION, COMMIT: executeQuery would refuse those)."""
         statement = self._open().createStatement()
         try:
-            result = statement.executeQuery(sql)
+            if not statement.execute(sql):
+                return []
+            result = statement.getResultSet()
             width = result.getMetaData().getColumnCount()
             rows = []
             while result.next():

@@ -1007,7 +1007,9 @@ def plan_read(
     if column is not None and config.read_partitions > 1 and not read_range.empty:
         low, high = _single_row(
             ports.query_reader(
-                sql.bounds_sql(engine, config.table_schema, config.table_name, column, read_range)
+                sql.bounds_sql(
+                    engine, config.table_schema, config.table_name, column, read_range, lake_types[column]
+                )
             ),
             "partition bounds",
         )[:2]

@@ -455,11 +455,30 @@ def bounded_select_sql(
 
 
 def bounds_sql(
-    engine: str, schema: str, table: str, column: str, read_range: ReadRange
+    engine: str,
+    schema: str,
+    table: str,
+    column: str,
+    read_range: ReadRange,
+    lake_type: str = "bigint",
 ) -> str:
-    """min and max of the partition column within the range, as text (for Spark's strides)."""
+    """min and max of the partition column within the range, as text Spark parses
+    as lowerBound and upperBound: digits, YYYY-MM-DD, or 'YYYY-MM-DD HH:MM:SS.ffffff'
+    in UTC (the job's session time zone) for a timestamp."""
     q = quote_identifier(engine, column)
-    text = (lambda e: f"CAST({e} AS text)") if engine == "postgres" else (lambda e: f"CAST({e} AS CHAR)")
+    if lake_type in ("timestamp", "date"):
+        # Infinite values and zero dates fail the run through their guard; they
+        # must not make the bounds query fail first.
+        finite = f"isfinite({q})" if engine == "postgres" else f"YEAR({q}) > 0"
+        q = f"CASE WHEN {finite} THEN {q} END"
+
+    def text(expression: str) -> str:
+        if lake_type == "timestamp":
+            if engine == "postgres":
+                return f"to_char(({expression})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+            return f"DATE_FORMAT({expression}, '%Y-%m-%d %H:%i:%s.%f')"
+        return f"CAST({expression} AS text)" if engine == "postgres" else f"CAST({expression} AS CHAR)"
+
     sql = f"SELECT {text(f'min({q})')}, {text(f'max({q})')} FROM {qualified_table(engine, schema, table)}"
     predicate = range_predicate(engine, read_range)
     return sql if predicate is None else f"{sql} WHERE {predicate}"

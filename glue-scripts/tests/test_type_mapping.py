@@ -106,6 +106,14 @@ class PostgresTypesTest(unittest.TestCase):
         self.assertEqual((self.rows[1]["f"], self.rows[2]["f"]), ("NaN", "Infinity"))
         self.assertNotIn("f", {p.name for p in self.plans if p.guard_expression})
 
+    def test_partition_bounds_are_text_spark_parses_and_skip_infinities(self):
+        ts = self.session.run(sql.bounds_sql("postgres", "public", "t", "ts", sql.ReadRange("all"), "timestamp"))
+        self.assertEqual(ts, [["2024-05-01 07:00:00.000000", "2024-05-01 07:00:00.000000"]])
+        ids = self.session.run(
+            sql.bounds_sql("postgres", "public", "t", "id", sql.ReadRange("increasing-key", "id", "2", "6"), "int")
+        )
+        self.assertEqual(ids, [["3", "6"]])
+
     def test_the_run_error_names_table_column_and_count(self):
         guards = sql.guard_columns(self.plans)
         totals = {g: sum(int(r[g]) for r in self.rows.values()) for g in guards}
@@ -169,6 +177,10 @@ class MysqlTypesTest(unittest.TestCase):
         self.assertIsNone(self.rows[2]["dt"])
         self.assertEqual(self.rows[1][self.guard_of("dt")], "0")
         self.assertEqual(self.rows[1]["big"], "18446744073709551615")
+
+    def test_partition_bounds_skip_zero_dates(self):
+        dt = self.session.run(sql.bounds_sql("mysql", self.database, "t", "dt", sql.ReadRange("all"), "timestamp"))
+        self.assertEqual(dt, [["2024-05-01 07:00:00.000000", "2024-05-01 07:00:00.000000"]])
 
     def test_text_forms(self):
         self.assertEqual(self.rows[1]["j"], '{"a": 1}')
