@@ -1,4 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import { loadConfig } from '../../lib/config';
 import {
   isAllowed,
   resolveValue,
@@ -51,6 +52,8 @@ describe.each(['dev', 'prod'])('Glue job roles (%s)', (environment) => {
         database: arg('--catalog_database'),
         table: arg('--catalog_table'),
         connection: arg('--connection_name'),
+        secret: loadConfig(environment).sources.find((source) => source.name === arg('--source_name'))!
+          .credentialsSecretArn,
         logGroupPrefix: arg('--custom-logGroup-prefix'),
         lakeKey: arg('--lake_kms_key_arn'),
       };
@@ -94,6 +97,8 @@ describe.each(['dev', 'prod'])('Glue job roles (%s)', (environment) => {
       // The connection, its credentials and the job's network interfaces in the data VPC.
       { action: 'glue:GetConnection', resource: glueArn(`connection/${job.connection}`) },
       { action: 'glue:GetConnection', resource: glueArn('catalog') },
+      // extract_jdbc_conf resolves the connection's secret with the job role.
+      { action: 'secretsmanager:GetSecretValue', resource: job.secret },
       { action: 'ec2:DescribeSubnets', resource: '*' },
       ...['ec2:CreateNetworkInterface', 'ec2:CreateTags', 'ec2:DeleteNetworkInterface'].map((action) => ({
         action,
