@@ -61,3 +61,29 @@ export function templatesOf(stage: EnvironmentStage): Record<string, Template> {
 export function logicalIdsOf(template: Template, type: string): string[] {
   return Object.keys(template.findResources(type)).sort();
 }
+
+const ASSET_HASH = /[0-9a-f]{64}/g;
+
+/**
+ * A template for a snapshot: asset hashes replaced by a placeholder and lists
+ * that name assets sorted by their normalised text, because IAM policy
+ * minimization sorts resources by the raw ARN, so an edited script would
+ * otherwise reorder them.
+ */
+export function snapshotOf(template: Template): unknown {
+  const normalise = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.replace(ASSET_HASH, '[ASSET HASH]');
+    if (Array.isArray(value)) {
+      const items = value.map(normalise);
+      const namesAssets = items.some((item) => typeof item === 'string' && item.includes('[ASSET HASH]'));
+      return namesAssets && items.every((item) => typeof item === 'string')
+        ? [...(items as string[])].sort()
+        : items;
+    }
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, normalise(item)]));
+    }
+    return value;
+  };
+  return normalise(template.toJSON());
+}

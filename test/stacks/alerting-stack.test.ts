@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../lib/config';
 import { devLike, prodLike } from '../fixtures/configs';
-import { buildStageWith } from '../helpers/synth';
+import { buildStageWith, snapshotOf } from '../helpers/synth';
 
 /** Behaviour on the fixtures; the shipped environments' settings are theirs to change. */
 const fixtures = { dev: devLike, prod: prodLike };
@@ -72,7 +72,7 @@ describe.each(['dev', 'prod'] as const)('alerting stack (%s)', (env) => {
   });
 
   test('matches the snapshot', () => {
-    expect(template.toJSON()).toMatchSnapshot();
+    expect(snapshotOf(template)).toMatchSnapshot();
   });
 
   test('every configured address is subscribed by e-mail', () => {
