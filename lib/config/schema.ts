@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { deploySafetyIssues } from './deploy-safety';
 import { tableSlug } from './naming';
+import { ReplicationSchema, SourceReplicationSchema } from './replication-schema';
 import { AWS_REGIONS, checkIpv4Cidr, isAwsRegion, ruleIssues } from './rules';
 import { lakeBudgetIssues } from './slo-budget';
 
@@ -187,6 +188,7 @@ export const SourceSchema = z
           'the ingested tables (the DMS source user, whose full load holds a transaction for hours). The lake ' +
           "reader's own user is always ignored. @default []",
       ),
+    replication: SourceReplicationSchema.optional(),
     tables: z
       .array(TableSchema, { error: 'a list of tables' })
       .min(1, { error: 'at least one table' })
@@ -480,6 +482,7 @@ export const EnvironmentConfigSchema = z
     lake: LakeSchema,
     ingestion: IngestionSchema,
     slo: SloSchema,
+    replication: ReplicationSchema,
     alarmEmails: z
       .array(z.email({ error: 'an e-mail address' }))
       .min(1, { error: 'at least one e-mail address' })
@@ -634,3 +637,9 @@ export type TableConfig = SourceConfig['tables'][number];
 export type NetworkConfig = EnvironmentConfig['network'];
 export type LakeConfig = EnvironmentConfig['lake'];
 export type IngestionConfig = EnvironmentConfig['ingestion'];
+export type {
+  DmsConfig,
+  ReplicaDatabaseConfig,
+  ReplicationConfig,
+  SourceReplicationConfig,
+} from './replication-schema';

@@ -22,6 +22,7 @@ describe('docs/configuration.md', () => {
       '## `network.sourceTransitGateway`',
       "## `network` with `mode: 'import'`",
       '## `sources[]`',
+      '## `sources[].replication`',
       '## `sources[].tables[]`',
       "## `sources[].tables[].lake` with `mode: 'incremental'`",
       "## `sources[].tables[].lake` with `mode: 'snapshot'`",
@@ -29,6 +30,11 @@ describe('docs/configuration.md', () => {
       '## `lake.athena`',
       '## `ingestion`',
       '## `slo`',
+      '## `replication`',
+      "## `replication.database` with `mode: 'create'`",
+      "## `replication.database` with `mode: 'existing'`",
+      "## `replication.dms` with `mode: 'serverless'`",
+      "## `replication.dms` with `mode: 'instance'`",
       '## `features`',
     ]);
   });

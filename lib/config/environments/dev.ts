@@ -27,6 +27,10 @@ export const dev: EnvironmentConfigInput = definedIn(__filename, {
       credentialsSecretArn:
         'arn:aws:secretsmanager:eu-west-1:111111111111:secret:trackman-backend/lake-reader-AbCdEf',
       securityGroupId: 'sg-0123456789abcdef0',
+      replication: {
+        credentialsSecretArn:
+          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:trackman-backend/dms-source-StUvWx',
+      },
     }),
   ],
   lake: {
@@ -37,6 +41,11 @@ export const dev: EnvironmentConfigInput = definedIn(__filename, {
     athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3, resultsExpirationDays: 7 },
   },
   ingestion: { maxWorkers: 4 },
+  // One Availability Zone and the smallest capacity: dev replicates to test the pipeline, not to serve the app.
+  replication: {
+    database: { mode: 'create', multiAz: false, allocatedStorageGiB: 20, maxAllocatedStorageGiB: 100 },
+    dms: { mode: 'serverless', minCapacityUnits: 1, maxCapacityUnits: 4, multiAz: false },
+  },
   alarmEmails: ['data-platform-dev@trackman.example'],
   monthlyBudgetUsd: 300,
 });

@@ -28,9 +28,24 @@ export const prod: EnvironmentConfigInput = definedIn(__filename, {
       credentialsSecretArn:
         'arn:aws:secretsmanager:eu-west-1:222222222222:secret:trackman-backend/lake-reader-GhIjKl',
       securityGroupId: 'sg-0fedcba9876543210',
+      // DMS reads the writer (host): logical replication slots exist only there.
+      replication: {
+        credentialsSecretArn:
+          'arn:aws:secretsmanager:eu-west-1:222222222222:secret:trackman-backend/dms-source-YzAbCd',
+      },
     }),
   ],
   lake: { bucketName: 'trackman-lake' },
+  replication: {
+    database: {
+      mode: 'create',
+      instanceClass: 'db.r7g.large',
+      multiAz: true,
+      backupRetentionDays: 14,
+      applicationSecurityGroupIds: ['sg-0a1b2c3d4e5f60003'],
+    },
+    dms: { mode: 'serverless', minCapacityUnits: 2, maxCapacityUnits: 16, multiAz: true },
+  },
   alarmEmails: ['data-platform@trackman.example'],
   monthlyBudgetUsd: 2000,
 });

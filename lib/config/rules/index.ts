@@ -7,6 +7,7 @@ import { credentialsIssues } from './credentials';
 import type { RuleIssue } from './issue';
 import { productionIssues } from './production';
 import { readHorizonIssues } from './read-horizon';
+import { replicationIssues } from './replication';
 
 export type { RuleIssue } from './issue';
 export { JOB_ADDED_COLUMNS } from './columns';
@@ -17,7 +18,8 @@ export * from './production';
 type RulesInput = Parameters<typeof productionIssues>[0] &
   Parameters<typeof credentialsIssues>[0] &
   Parameters<typeof columnIssues>[0] &
-  Parameters<typeof readHorizonIssues>[0];
+  Parameters<typeof readHorizonIssues>[0] &
+  Parameters<typeof replicationIssues>[0];
 
 /** Every issue the rules of this folder find, in a stable order. */
 export function ruleIssues(config: RulesInput): RuleIssue[] {
@@ -26,5 +28,6 @@ export function ruleIssues(config: RulesInput): RuleIssue[] {
     ...credentialsIssues(config),
     ...columnIssues(config),
     ...readHorizonIssues(config),
+    ...replicationIssues(config),
   ];
 }
