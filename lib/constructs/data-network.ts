@@ -44,6 +44,13 @@ export class DataNetwork extends Construct {
    * a job) and AWS APIs on HTTPS; each source admits it on its database port.
    */
   public readonly dataServicesSecurityGroup: ec2.SecurityGroup;
+  /**
+   * AWS DMS replication (instance or serverless). Apart from the Glue workers'
+   * group: DMS needs no all-TCP self rule, and dataengineering-db admits this
+   * group alone (with the application's). The database and replication stacks
+   * add the rules to the source and target ports.
+   */
+  public readonly replicationSecurityGroup: ec2.SecurityGroup;
   /** The peering with the source databases' VPC, when configured. */
   public readonly sourcePeering?: ec2.CfnVPCPeeringConnection;
 
@@ -135,6 +142,8 @@ export class DataNetwork extends Construct {
 
     this.dataServicesSecurityGroup = new ec2.SecurityGroup(this, 'DataServicesSecurityGroup', {
       vpc: this.vpc,
+      // The description predates the replication group below; changing it would replace the group, and
+      // with it the exported id the ingestion stack imports, which CloudFormation refuses while in use.
       description: 'Glue job workers and DMS: each other, AWS APIs over HTTPS, the source databases',
       allowAllOutbound: false,
     });
@@ -146,6 +155,17 @@ export class DataNetwork extends Construct {
       ec2.Peer.anyIpv4(),
       ec2.Port.tcp(443),
       'AWS APIs: interface endpoints and the S3 gateway endpoint',
+    );
+
+    this.replicationSecurityGroup = new ec2.SecurityGroup(this, 'ReplicationSecurityGroup', {
+      vpc: this.vpc,
+      description: 'AWS DMS: AWS APIs over HTTPS, the source databases and dataengineering-db',
+      allowAllOutbound: false,
+    });
+    this.replicationSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'AWS APIs (Secrets Manager, KMS, CloudWatch Logs): interface endpoints',
     );
 
     if (network.mode === 'create' || network.createEndpoints) {

@@ -14,6 +14,8 @@ export class NetworkStack extends Stack {
   public readonly vpc: ec2.IVpc;
   public readonly dataSubnets: ec2.SubnetSelection;
   public readonly dataServicesSecurityGroup: ec2.ISecurityGroup;
+  /** AWS DMS's group; dataengineering-db admits it. */
+  public readonly replicationSecurityGroup: ec2.ISecurityGroup;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
@@ -25,5 +27,6 @@ export class NetworkStack extends Stack {
     this.vpc = network.vpc;
     this.dataSubnets = network.dataSubnets;
     this.dataServicesSecurityGroup = network.dataServicesSecurityGroup;
+    this.replicationSecurityGroup = network.replicationSecurityGroup;
   }
 }
