@@ -1062,6 +1062,7 @@ def run_ingestion(
             select_sql=select,
             fetch_size=config.fetch_size,
             plan=partitioning,
+            replica_log_position=None if horizon is None else horizon.replica_log_position,
         )
         batch_columns = list(ports.load_batch(options))
         guards = sql.guard_columns(plans)

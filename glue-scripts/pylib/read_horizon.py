@@ -37,6 +37,7 @@ Standard library only (see ingest_helpers for why).
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,7 +48,6 @@ import source_sql as sql
 POLL_SECONDS = 1.0
 # InnoDB refreshes INNODB_TRX only when it was not read for 0.1 s.
 STALE_PROBE_RETRY_SECONDS = 0.15
-STALE_PROBE_GRACE_SECONDS = 5
 
 
 class SourceQueries(Protocol):
@@ -86,6 +86,8 @@ class Horizon:
     waited_seconds: float
     # Why the upper end did not move, when it did not.
     held_reason: Optional[str] = None
+    # The writer's log position every replica connection must have replayed.
+    replica_log_position: Optional[str] = None
 
     @property
     def position(self) -> Optional[str]:
@@ -159,46 +161,64 @@ def resolve_horizon(
 
     result_index = sql.probe_result_index(engine)
 
-    def probe() -> Probe:
+    def probe() -> Optional[Probe]:
+        """A fresh probe, or None when the wait ran out on stale ones (MySQL)."""
         while True:
-            statements = sql.horizon_probe_statements(engine, ignored_users, uuid.uuid4().hex)
+            statements = sql.horizon_probe_statements(
+                engine, ignored_users, uuid.uuid4().hex, with_log_position=separate_reader
+            )
             results = [queries.query_writer(statement) for statement in statements]
             found = parse_probe(results[result_index], engine)
             if found.fresh:
                 return found
-            if elapsed() >= wait_seconds + STALE_PROBE_GRACE_SECONDS:
-                raise ValueError(
-                    "horizon probe: got only stale transaction lists from INNODB_TRX for "
-                    f"{wait_seconds + STALE_PROBE_GRACE_SECONDS} s, expected a list that includes "
-                    "the probe's own transaction"
-                )
+            if elapsed() >= wait_seconds:
+                return None
             queries.sleep(STALE_PROBE_RETRY_SECONDS)
 
-    def held(reason: str, first: Probe) -> Horizon:
+    stale = (
+        "every list of open transactions INNODB_TRX gave was older than the probe for "
+        f"{wait_seconds} s (another client reads it more often than every 0.1 s); nothing past "
+        "the last position was read"
+    )
+
+    def held(reason: str, first: Optional[Probe]) -> Horizon:
         return Horizon(
             read_range=sql.ReadRange(kind, column, lower, lower),
-            observed_at=first.now,
+            observed_at=None if first is None else first.now,
             complete_as_of=None,
-            oldest_open_transaction=first.oldest_open,
+            oldest_open_transaction=None if first is None else first.oldest_open,
             waited_seconds=round(elapsed(), 3),
             held_reason=reason,
         )
 
     if kind == "update-timestamp":
         first = probe()
+        if first is None:
+            return held(stale, None)
         base = first.now if first.oldest_open is None else min(first.now, first.oldest_open)
         upper_time = base - timedelta(seconds=commit_lag_seconds)
         upper = format_bound(upper_time)
         final = first
     elif kind == "increasing-key":
+        if engine == "postgres":
+            cache = queries.query_writer(sql.sequence_cache_sql(schema, table, column))
+            if cache and cache[0] and cache[0][0] not in (None, "1"):
+                raise ValueError(
+                    f"--bookmark_keys: got {column} of {schema}.{table}, whose sequence has CACHE "
+                    f"{cache[0][0]}, expected CACHE 1: cached keys are used long after greater ones "
+                    "commit, so an increasing-key read would skip them (ALTER SEQUENCE ... CACHE 1, "
+                    "or read the table by an update timestamp)"
+                )
         upper = _single_value(
             queries.query_writer(sql.max_key_sql(engine, schema, table, column)), "greatest key"
         )
         first = probe()
+        if first is None:
+            return held(stale, None)
         taken_at = first.now
-        final = first
+        final: Optional[Probe] = first
         # Every transaction open when the greatest key was read must end first.
-        while final.oldest_open is not None and final.oldest_open <= taken_at:
+        while final is not None and final.oldest_open is not None and final.oldest_open <= taken_at:
             if elapsed() >= wait_seconds:
                 return held(
                     f"a transaction open since {format_bound(final.oldest_open)} on the writer "
@@ -207,6 +227,8 @@ def resolve_horizon(
                 )
             queries.sleep(POLL_SECONDS)
             final = probe()
+        if final is None:
+            return held(stale, first)
         upper_time = taken_at
         if upper is None:
             # An empty table: nothing to read, and the position stays where it was.
@@ -219,6 +241,7 @@ def resolve_horizon(
     if upper is not None and lower is not None:
         upper = _max_text(kind, upper, lower)
 
+    assert final is not None
     if separate_reader:
         if final.log_position is None:
             raise ValueError(
@@ -251,6 +274,7 @@ def resolve_horizon(
         complete_as_of=upper_time,
         oldest_open_transaction=first.oldest_open,
         waited_seconds=round(elapsed(), 3),
+        replica_log_position=final.log_position if separate_reader else None,
     )
 
 
@@ -295,10 +319,11 @@ def partition_column_for(
                 f"(it has: {', '.join(lake_types)})"
             )
         type_ = lake_types[name]
-        if type_ not in PARTITIONABLE_TYPES and not type_.startswith("decimal("):
+        if not partitionable(type_):
             raise ValueError(
                 f"--partition_column: got {configured!r} of lake type {type_}, expected a "
-                "column of an integer, decimal, date or timestamp type"
+                "column of an integer, date or timestamp type, or a decimal(p,0) with p <= 18 "
+                "(Spark reads the bounds as 64-bit integers)"
             )
         return name
     candidates = []
@@ -308,9 +333,19 @@ def partition_column_for(
         candidates.append(primary_key[0])
     for candidate in candidates:
         name = by_lower.get(candidate.lower())
-        if name is not None and lake_types[name] in PARTITIONABLE_TYPES:
+        if name is not None and partitionable(lake_types[name]):
             return name
     return None
+
+
+def partitionable(lake_type: str) -> bool:
+    """Whether Spark can stride over a column of this lake type: its numeric
+    bounds become 64-bit integers (Long), so decimals only with scale 0 and at
+    most 18 digits."""
+    if lake_type in PARTITIONABLE_TYPES:
+        return True
+    match = re.fullmatch(r"decimal\((\d+),0\)", lake_type)
+    return match is not None and int(match.group(1)) <= 18
 
 
 def plan_partitions(
@@ -353,6 +388,7 @@ def jdbc_read_options(
     select_sql: str,
     fetch_size: int,
     plan: PartitionPlan,
+    replica_log_position: Optional[str] = None,
 ) -> dict[str, str]:
     """Options of Spark's JDBC reader for the bounded select (credentials added by the caller).
 
@@ -366,7 +402,9 @@ def jdbc_read_options(
         "url": url,
         "dbtable": f"({select_sql}) AS lake_batch",
         "fetchsize": str(fetch_size),
-        "sessionInitStatement": sql.session_init_sql(engine),
+        "sessionInitStatement": sql.session_init_sql(engine)
+        if replica_log_position is None
+        else f"{sql.session_init_sql(engine)}; {sql.replica_guard_sql(replica_log_position)}",
         "driver": "org.postgresql.Driver" if engine == "postgres" else "com.mysql.cj.jdbc.Driver",
     }
     if plan.partitions > 1:

@@ -502,12 +502,17 @@ _USER_NAME = re.compile(r"^[A-Za-z0-9_.@$-]{1,63}$")
 _NONCE = re.compile(r"^[0-9a-f]{8,32}$")
 
 
-def horizon_probe_sql(engine: str, ignored_users: Sequence[str] = (), nonce: str = "0" * 16) -> str:
-    """One row: the server's clock (UTC), the start of the oldest transaction still
-    open in this database (UTC, or NULL when none), whether the job's user can see
-    every session's transaction (1 or 0), the write position of the log
-    (PostgreSQL writer; NULL elsewhere), and whether the transaction list is
-    fresh (always 1 on PostgreSQL; see horizon_probe_statements).
+def horizon_probe_sql(
+    engine: str,
+    ignored_users: Sequence[str] = (),
+    nonce: str = "0" * 16,
+    with_log_position: bool = False,
+) -> str:
+    """One row: the server's clock (UTC), the start of the oldest transaction or
+    statement still open in this database (UTC, or NULL when none), whether the
+    job's user can see every session (1 or 0), the writer's log insert position
+    when with_log_position (PostgreSQL; else NULL), and whether the list of open
+    transactions is fresh (always 1 on PostgreSQL; see horizon_probe_statements).
 
     Transactions of the job's own user are left out: it only reads (the lake
     reader is a read-only user, and the job's sessions are read-only), and the
@@ -517,11 +522,21 @@ def horizon_probe_sql(engine: str, ignored_users: Sequence[str] = (), nonce: str
     Background processes (autovacuum, WAL senders) write no table rows.
 
     PostgreSQL shows other users' xact_start only to members of
-    pg_read_all_stats; without it the column is NULL, which would look like "no
-    open transaction", so the job refuses to go on (the visibility column).
+    pg_read_all_stats, and only with track_activities on; otherwise the column
+    is NULL, which would look like "no open transaction", so the visibility
+    column is 0 and the job refuses to go on. A prepared (two-phase) transaction
+    leaves pg_stat_activity but can still commit rows stamped before it was
+    prepared: while one exists in the database the oldest start is reported as
+    the epoch, which holds the horizon. The log position is the insert
+    position: with synchronous_commit off a commit is visible before its
+    record is flushed, so the write position could be behind it.
+
     MySQL's INNODB_TRX needs the PROCESS privilege and errors without it. Its
     trx_started is in the server's system time zone with whole seconds; the
-    query turns it into an age, which rounds the start down (the safe way).
+    query turns it into an age, which rounds the start down (the safe way). A
+    statement waiting for a lock has taken NOW() but is not yet in INNODB_TRX,
+    so running statements of PROCESSLIST count too, from one second before
+    their whole-second TIME.
     """
     for user in ignored_users:
         if not isinstance(user, str) or not _USER_NAME.match(user):
@@ -531,38 +546,56 @@ def horizon_probe_sql(engine: str, ignored_users: Sequence[str] = (), nonce: str
             )
     if _require_engine(engine) == "postgres":
         ignored = "".join(f" AND usename <> {_string_literal(u)}" for u in ignored_users)
+        log_position = (
+            "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_insert_lsn()::text END"
+            if with_log_position
+            else "NULL"
+        )
         return (
             "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
-            "to_char((SELECT min(xact_start) FROM pg_stat_activity "
+            "to_char(CASE WHEN EXISTS (SELECT 1 FROM pg_prepared_xacts WHERE database = current_database()) "
+            "THEN TIMESTAMPTZ '1970-01-01 00:00:00+00' ELSE (SELECT min(xact_start) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND xact_start IS NOT NULL AND usename <> current_user "
             "AND backend_type NOT IN ('walsender', 'autovacuum worker', 'autovacuum launcher')"
-            f"{ignored}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
-            "CASE WHEN pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') THEN 1 ELSE 0 END, "
-            "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END, 1"
+            f"{ignored}) END AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
+            "CASE WHEN pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') "
+            "AND current_setting('track_activities') = 'on' THEN 1 ELSE 0 END, "
+            f"{log_position}, 1"
         )
     if not _NONCE.match(nonce):
         raise ValueError(f"probe nonce: got {nonce!r}, expected 8-32 lowercase hex digits")
     ignored = "".join(f" AND p.USER <> {_string_literal(u)}" for u in ignored_users)
+    others = (
+        "(p.USER IS NULL OR (p.USER <> SUBSTRING_INDEX(CURRENT_USER(), '@', 1)" f"{ignored}))"
+    )
+    # The nonce is the first column's alias, near the start of the statement:
+    # INNODB_TRX.trx_query keeps only the first 1024 characters.
     # LEFT JOIN: INNODB_TRX and PROCESSLIST are separate snapshots, so a
     # transaction may lack its process row; it then counts (never ignored).
     return (
-        "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%d %H:%i:%s.%f'), "
-        "(SELECT DATE_FORMAT(UTC_TIMESTAMP(6) - INTERVAL TIMESTAMPDIFF(MICROSECOND, "
-        "MIN(t.trx_started), CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', 'SYSTEM')) MICROSECOND, "
-        "'%Y-%m-%d %H:%i:%s.%f') FROM information_schema.INNODB_TRX t "
+        f"SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%d %H:%i:%s.%f') AS probe_{nonce}, "
+        "(SELECT DATE_FORMAT(MIN(started), '%Y-%m-%d %H:%i:%s.%f') FROM ("
+        "SELECT UTC_TIMESTAMP(6) - INTERVAL TIMESTAMPDIFF(MICROSECOND, t.trx_started, "
+        "CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', 'SYSTEM')) MICROSECOND AS started "
+        "FROM information_schema.INNODB_TRX t "
         "LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
-        "WHERE t.trx_mysql_thread_id <> CONNECTION_ID() "
-        "AND (p.USER IS NULL OR (p.USER <> SUBSTRING_INDEX(CURRENT_USER(), '@', 1)"
-        f"{ignored})) HAVING MIN(t.trx_started) IS NOT NULL), "
+        f"WHERE t.trx_mysql_thread_id <> CONNECTION_ID() AND {others} "
+        "UNION ALL "
+        "SELECT UTC_TIMESTAMP(6) - INTERVAL (p.TIME + 1) SECOND FROM information_schema.PROCESSLIST p "
+        f"WHERE p.COMMAND = 'Query' AND p.ID <> CONNECTION_ID() AND {others}"
+        ") AS open_work), "
         "1, NULL, "
         "(SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID() "
-        f"AND trx_query LIKE '%probe {nonce}%')"
+        f"AND trx_query LIKE '%probe_{nonce}%')"
     )
 
 
 def horizon_probe_statements(
-    engine: str, ignored_users: Sequence[str] = (), nonce: str = "0" * 16
+    engine: str,
+    ignored_users: Sequence[str] = (),
+    nonce: str = "0" * 16,
+    with_log_position: bool = False,
 ) -> list[str]:
     """The statements of one probe, in order; the probe row is the result of the one
     at index probe_result_index(engine).
@@ -575,7 +608,7 @@ def horizon_probe_statements(
     (even one showing an earlier probe of the same connection) is not used; the
     caller probes again.
     """
-    probe = horizon_probe_sql(engine, ignored_users, nonce)
+    probe = horizon_probe_sql(engine, ignored_users, nonce, with_log_position)
     if _require_engine(engine) == "postgres":
         return [probe]
     return ["START TRANSACTION WITH CONSISTENT SNAPSHOT", probe, "COMMIT"]
@@ -599,4 +632,36 @@ def replica_caught_up_sql(engine: str, log_position: str) -> str:
         "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 1 "
         "WHEN pg_last_wal_replay_lsn() IS NULL THEN NULL "
         f"WHEN pg_last_wal_replay_lsn() >= '{log_position}'::pg_lsn THEN 1 ELSE 0 END"
+    )
+
+
+def replica_guard_sql(log_position: str) -> str:
+    """A statement for every data connection to a PostgreSQL replica: it fails
+    unless the server it landed on has replayed the writer's log up to
+    log_position. The catch-up check runs on one connection, but Spark opens
+    one per partition, and a reader endpoint may send them to other servers;
+    each must be as far along as the one that was checked, or the read would
+    miss committed rows. A server that cannot say (Aurora readers do not
+    support pg_last_wal_replay_lsn) fails too."""
+    if not _PG_LSN.match(log_position or ""):
+        raise ValueError(f"log position: got {log_position!r}, expected a PostgreSQL LSN like 0/1D744C8")
+    return (
+        "DO $guard$ BEGIN IF pg_is_in_recovery() AND (pg_last_wal_replay_lsn() IS NULL OR "
+        f"pg_last_wal_replay_lsn() < '{log_position}'::pg_lsn) THEN RAISE EXCEPTION "
+        f"'lake read: this replica has not replayed the writer''s log up to {log_position}'; "
+        "END IF; END $guard$"
+    )
+
+
+def sequence_cache_sql(schema: str, table: str, column: str) -> str:
+    """The cache size of the sequence behind a PostgreSQL key column (serial or
+    identity), or no row when the column has none. A sequence with CACHE above 1
+    hands each session a block of keys it uses later, so a smaller key can
+    commit after a greater one was read in another run, outside any wait."""
+    for name in (schema, table, column):
+        quote_identifier("postgres", name)
+    qualified = _string_literal(f'"{schema}"."{table}"')
+    return (
+        "SELECT s.seqcache::text FROM pg_sequence s "
+        f"WHERE s.seqrelid = pg_get_serial_sequence({qualified}, {_string_literal(column)})::regclass"
     )

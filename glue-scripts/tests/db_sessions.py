@@ -39,10 +39,20 @@ class _Session:
 
     def run(self, statements: str) -> list[list[Optional[str]]]:
         """Run statements; return the rows they printed (tab-separated), None for NULL."""
+        self.send(statements)
+        return self.collect()
+
+    def send(self, statements: str) -> None:
+        """Send statements without waiting for them (one that blocks on a lock, say)."""
         process = self._process
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
         process.stdin.write(statements.rstrip().rstrip(";") + ";\n" + self._marker_statement + "\n")
         process.stdin.flush()
+
+    def collect(self) -> list[list[Optional[str]]]:
+        """The rows of the statements sent last, once they have run."""
+        process = self._process
+        assert process.stdout is not None
         rows: list[list[Optional[str]]] = []
         deadline = time.monotonic() + _TIMEOUT
         while True:

@@ -122,6 +122,42 @@ class UpdateTimestampTest(MysqlFixture):
         self.assertEqual(landed_after, ["early", "late"])
         self.assertEqual(sorted(landed + while_open + landed_after), ["early", "first", "late"])
 
+    def test_an_insert_waiting_for_a_lock_holds_the_horizon(self):
+        # NOW() is fixed when the statement starts, but InnoDB lists the transaction only
+        # once the lock is granted: the running statement must count on its own.
+        app = self.session(self.writer_user)
+        app.run("INSERT INTO sessions (note) VALUES ('before')")
+        time.sleep(1.1)
+        first, landed = self.read("sessions", "update-timestamp", "updated_at", None)
+        self.assertIn("before", landed)
+
+        admin = MysqlSession(self.database)
+        self.sessions.append(admin)
+        admin.run("LOCK TABLES sessions READ")
+        waiting = self.session(self.writer_user)
+        waiting.send("INSERT INTO sessions (note) VALUES ('waited')")
+        time.sleep(2.5)
+        held, while_waiting = self.read("sessions", "update-timestamp", "updated_at", first.position)
+        self.assertEqual(while_waiting, [])
+        admin.run("UNLOCK TABLES")
+        waiting.collect()
+        time.sleep(1.1)
+        _, after = self.read("sessions", "update-timestamp", "updated_at", held.position)
+        self.assertEqual(after, ["waited"], "the row stamped while it waited is read once it commits")
+
+    def test_a_long_list_of_ignored_users_keeps_the_probe_fresh(self):
+        # INNODB_TRX keeps the first 1024 characters of a statement: the nonce must come early.
+        users = [f"some_reporting_user_{i:02d}" for i in range(10)]
+        statement = sql.horizon_probe_sql("mysql", users, "0123456789abcdef")
+        self.assertGreater(len(statement), 1024)
+        self.assertLess(statement.index("probe_0123456789abcdef"), 100)
+        horizon = rh.resolve_horizon(
+            engine="mysql", schema=self.database, table="sessions", kind="update-timestamp",
+            column="updated_at", lower=None, commit_lag_seconds=0, wait_seconds=3,
+            separate_reader=False, queries=Queries(self.reader), ignored_users=users,
+        )
+        self.assertIsNone(horizon.held_reason)
+
     def test_a_reader_without_process_privilege_cannot_take_a_horizon(self):
         blind = unique_name("blind")
         admin = MysqlSession("mysql")

@@ -64,7 +64,8 @@ class FakePorts:
 
     def __init__(self, *, columns=SHOTS_COLUMNS, max_key="120", oldest=None, previous=None,
                  batch=None, guard_totals=None, catalog=None, rows=3, fail_on=None,
-                 now="2024-05-01 07:05:01.000000", replica_caught_up="1", bounds=("101", "120")):
+                 now="2024-05-01 07:05:01.000000", replica_caught_up="1", bounds=("101", "120"),
+                 sequence_cache="1"):
         self.columns = columns
         self.max_key = max_key
         self.oldest = oldest
@@ -78,6 +79,7 @@ class FakePorts:
         self.now_text = now
         self.replica_caught_up = replica_caught_up
         self.bounds = bounds
+        self.sequence_cache = sequence_cache
         self.events = []
         self.objects = {}
         self.clock = 0.0
@@ -90,6 +92,8 @@ class FakePorts:
         self.events.append(("writer", statement.split()[0:3]))
         if statement.startswith("SELECT CAST(max("):
             return [[self.max_key]]
+        if "pg_sequence" in statement:
+            return [] if self.sequence_cache is None else [[self.sequence_cache]]
         if statement.startswith("SELECT to_char(clock_timestamp()"):
             return [[self.now_text, self.oldest, "1", "0/16B3740", "1"]]
         raise AssertionError(f"unexpected writer statement {statement}")
@@ -369,6 +373,57 @@ class PartitionPlanTest(unittest.TestCase):
             rh.jdbc_read_options(engine="mysql", url="u", select_sql="s", fetch_size=0, plan=rh.PartitionPlan(1))
         self.assertEqual(rh.jdbc_url("mysql", "h", 3306, "d"),
                          "jdbc:mysql://h:3306/d?sslMode=REQUIRED&useCursorFetch=true")
+
+
+class StaleProbeTest(unittest.TestCase):
+    class AlwaysStale:
+        """A MySQL writer whose INNODB_TRX list never shows the probe's own transaction."""
+
+        def __init__(self):
+            self.clock = 0.0
+
+        def query_writer(self, statement):
+            if statement.startswith("SELECT DATE_FORMAT"):
+                return [["2024-05-01 07:05:01.000000", None, "1", None, "0"]]
+            if statement.startswith("SELECT CAST(max("):
+                return [["9"]]
+            return []
+
+        def query_reader(self, statement):
+            raise AssertionError(statement)
+
+        def sleep(self, seconds):
+            self.clock += seconds
+
+        def monotonic(self):
+            return self.clock
+
+    def test_a_starved_probe_holds_the_table_instead_of_failing(self):
+        for kind, column in (("update-timestamp", "updated_at"), ("increasing-key", "id")):
+            with self.subTest(kind=kind):
+                horizon = rh.resolve_horizon(
+                    engine="mysql", schema="s", table="t", kind=kind, column=column, lower="5"
+                    if kind == "increasing-key" else "2024-05-01T06:00:00.000000Z",
+                    commit_lag_seconds=60, wait_seconds=3, separate_reader=False,
+                    queries=self.AlwaysStale(),
+                )
+                self.assertIn("older than the probe for 3 s", horizon.held_reason)
+                self.assertEqual(horizon.read_range.lower, horizon.read_range.upper)
+
+
+class PartitionableTest(unittest.TestCase):
+    def test_spark_strides_over_64_bit_integers_only(self):
+        for lake_type, expected in (("bigint", True), ("date", True), ("timestamp", True),
+                                    ("decimal(18,0)", True), ("decimal(20,0)", False),
+                                    ("decimal(38,18)", False), ("string", False)):
+            with self.subTest(lake_type=lake_type):
+                self.assertIs(rh.partitionable(lake_type), expected)
+
+    def test_a_replica_read_guards_every_connection(self):
+        options = rh.jdbc_read_options(engine="postgres", url="u", select_sql="SELECT 1", fetch_size=10,
+                                       plan=rh.PartitionPlan(1), replica_log_position="0/16B3740")
+        self.assertIn("pg_last_wal_replay_lsn() < '0/16B3740'::pg_lsn", options["sessionInitStatement"])
+        self.assertTrue(options["sessionInitStatement"].startswith("SET TIME ZONE 'UTC'"))
 
 
 class SchemaDriftTest(unittest.TestCase):

@@ -12,9 +12,16 @@ export interface DeadLetterAlarmProps {
   readonly alarmTopic: sns.ITopic;
 }
 
-/** Raises an alarm, and clears it, on the alarm topic while any message waits in a dead-letter queue. */
+/**
+ * Two alarms on a dead-letter queue, both to the alarm topic: one raised while
+ * any message waits in it (and cleared when it is empty), and one for every
+ * 5 minutes in which new messages arrived. The first stays in ALARM until
+ * someone empties the queue, so on its own it would stay silent about every
+ * later failure; the second pages again for each.
+ */
 export class DeadLetterAlarm extends Construct {
   public readonly alarm: cloudwatch.Alarm;
+  public readonly newMessagesAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DeadLetterAlarmProps) {
     super(scope, id);
@@ -32,5 +39,19 @@ export class DeadLetterAlarm extends Construct {
     const action = new cloudwatchActions.SnsAction(props.alarmTopic);
     this.alarm.addAlarmAction(action);
     this.alarm.addOkAction(action);
+
+    this.newMessagesAlarm = new cloudwatch.Alarm(this, 'NewMessagesAlarm', {
+      alarmDescription: `New messages arrived in the last 5 minutes. ${props.description}`,
+      metric: props.queue.metricNumberOfMessagesSent({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // No message sent in a period is the healthy case.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.newMessagesAlarm.addAlarmAction(action);
   }
 }

@@ -145,5 +145,29 @@ export class SourceConnection extends Construct {
       toPort: source.port,
       description: `Lake ingestion jobs read ${source.name}`,
     });
+    // A replica in a group of its own must admit the jobs too: they read it and probe the writer.
+    const replicaGroup = source.readReplicaSecurityGroupId;
+    if (replicaGroup !== undefined && replicaGroup !== source.securityGroupId) {
+      new ec2.CfnSecurityGroupIngress(this, 'ReplicaIngress', {
+        groupId: replicaGroup,
+        ...(reach.kind === 'peering'
+          ? { sourceSecurityGroupId: props.securityGroup.securityGroupId }
+          : { cidrIp: reach.jobsCidr }),
+        ipProtocol: 'tcp',
+        fromPort: source.port,
+        toPort: source.port,
+        description: `Trackman lake ingestion jobs read ${source.name}'s replica`,
+      });
+      if (reach.kind === 'peering') {
+        new ec2.CfnSecurityGroupEgress(this, 'JobsToReplica', {
+          groupId: props.securityGroup.securityGroupId,
+          destinationSecurityGroupId: replicaGroup,
+          ipProtocol: 'tcp',
+          fromPort: source.port,
+          toPort: source.port,
+          description: `Lake ingestion jobs read ${source.name}'s replica`,
+        });
+      }
+    }
   }
 }

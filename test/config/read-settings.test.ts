@@ -62,7 +62,11 @@ describe('read settings: what synth rejects, one line each', () => {
 
   test.each([
     ['commitLagSeconds', 3601, 'at most 3600 seconds'],
-    ['commitLagSeconds', -1, '0 or more seconds'],
+    [
+      'commitLagSeconds',
+      0,
+      'at least 1 second (a timestamp column of lower precision rounds below its transaction start)',
+    ],
     ['horizonWaitSeconds', 601, 'at most 600 seconds'],
   ])('source %s = %p', (field, value, expected) => {
     expect(

@@ -51,7 +51,7 @@ describe.each([
     14,
     4,
   ],
-  ['prod', 3, 'trackman-backend.cluster-ro-example.eu-west-1.rds.amazonaws.com', 'trackman-lake', 365, 10],
+  ['prod', 3, 'trackman-backend-replica.c0example.eu-west-1.rds.amazonaws.com', 'trackman-lake', 365, 10],
 ] as const)('ingestion stack (%s)', (env, azs, readHost, bucket, retentionDays, maxWorkers) => {
   const template = templates[env];
   const config = validateConfig(fixtures[env], env);
@@ -408,6 +408,7 @@ describe.each([
         },
       });
       const alarm = only(template, 'AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue.id, 'QueueName'] } }],
       });
       expect(alarm.properties).toMatchObject({
@@ -544,6 +545,7 @@ describe.each([
   test('an event that fails after its retries raises an alarm on the alarm topic', () => {
     const queue = only(template, 'AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     const alarm = only(template, 'AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue.id, 'QueueName'] } }],
     });
     expect(alarm.properties).toMatchObject({

@@ -137,12 +137,34 @@ describe.each(ENVIRONMENTS)('failed asynchronous invocations (%s)', (env) => {
     });
   });
 
+  test('every new failure record pages again, even while the queue is not empty', () => {
+    const { queueId } = failureQueue(template);
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: {
+          MetricName: 'NumberOfMessagesSent',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        },
+      }) as Resources,
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0].Properties).toMatchObject({
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(JSON.stringify(alarms[0].Properties.AlarmActions)).toContain('AlarmsTopic');
+  });
+
   test('an alarm on any waiting record notifies the alarm topic, and again when the queue is empty', () => {
     const { queueId } = failureQueue(template);
     const alarms = Object.values(
       template.findResources('AWS::CloudWatch::Alarm', {
         Properties: {
           Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
           Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
         },
       }) as Resources,

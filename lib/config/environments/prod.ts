@@ -24,7 +24,9 @@ export const prod: EnvironmentConfigInput = definedIn(__filename, {
   sources: [
     trackmanBackend({
       host: 'trackman-backend.cluster-example.eu-west-1.rds.amazonaws.com',
-      readReplicaHost: 'trackman-backend.cluster-ro-example.eu-west-1.rds.amazonaws.com',
+      // No readReplicaHost: trackman-backend is an Aurora cluster, whose readers cannot report how far
+      // they have replayed the writer, so the lake reads the writer (indexed range scans of one interval's
+      // rows; snapshots of small tables). An RDS read replica's instance endpoint would do.
       credentialsSecretArn:
         'arn:aws:secretsmanager:eu-west-1:222222222222:secret:trackman-backend/lake-reader-GhIjKl',
       securityGroupId: 'sg-0fedcba9876543210',
