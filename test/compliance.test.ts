@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ENVIRONMENTS } from '../lib/config';
+import { ENVIRONMENTS, loadConfig } from '../lib/config';
 import { buildStage } from './helpers/synth';
 
 /**
@@ -19,6 +19,7 @@ describe.each(Object.keys(ENVIRONMENTS))('AwsSolutions checks (%s)', (environmen
       'Ingestion',
       'LakeStorage',
       'Network',
+      ...(loadConfig(environment).replication.enabled ? ['ReplicaDatabase', 'Replication'] : []),
     ]);
   });
 

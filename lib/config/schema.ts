@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { deploySafetyIssues } from './deploy-safety';
 import { tableSlug } from './naming';
+import { replicationBudgetIssues } from './replication-budget';
 import { ReplicationSchema, SourceReplicationSchema } from './replication-schema';
 import { AWS_REGIONS, checkIpv4Cidr, isAwsRegion, ruleIssues } from './rules';
 import { lakeBudgetIssues } from './slo-budget';
@@ -125,7 +126,9 @@ export const SourceSchema = z
       .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, { error: 'a DNS host name' })
       .optional()
       .describe(
-        'Read replica endpoint. When set, the lake jobs read from it instead of the writer. @default - the writer host',
+        'Endpoint of one PostgreSQL read replica (an instance endpoint, not an Aurora cluster reader endpoint). ' +
+          'When set, the lake jobs read their data from it and take the read horizon on the writer; AWS DMS ' +
+          'always reads the writer (logical replication slots exist only there). @default - the writer host',
       ),
     port: z
       .int({ error: 'a TCP port as a whole number' })
@@ -158,9 +161,19 @@ export const SourceSchema = z
       .string()
       .regex(/^sg-[0-9a-f]{8,17}$/, { error: 'a security group id (sg-...)' })
       .describe('Security group of the source database; it gets an ingress rule that admits our jobs.'),
+    readReplicaSecurityGroupId: z
+      .string()
+      .regex(/^sg-[0-9a-f]{8,17}$/, { error: 'a security group id (sg-...)' })
+      .optional()
+      .describe(
+        'Security group of the read replica when it is not securityGroupId: the jobs read the replica and take ' +
+          'their read horizon on the writer, so both must admit them. @default - the replica is in securityGroupId',
+      ),
     commitLagSeconds: z
       .int({ error: 'a whole number of seconds' })
-      .min(0, { error: '0 or more seconds' })
+      .min(1, {
+        error: 'at least 1 second (a timestamp column of lower precision rounds below its transaction start)',
+      })
       .max(3600, { error: 'at most 3600 seconds' })
       .default(60)
       .describe(
@@ -182,6 +195,7 @@ export const SourceSchema = z
       .array(z.string().regex(/^[A-Za-z0-9_.@$-]{1,63}$/, { error: 'a database user name' }), {
         error: 'a list of database user names',
       })
+      .max(10, { error: 'at most 10 users' })
       .default([])
       .describe(
         'Database users whose open transactions never hold the read horizon back, because they never write ' +
@@ -603,6 +617,9 @@ export const EnvironmentConfigSchema = z
       }
     }
     for (const issue of lakeBudgetIssues(config)) {
+      ctx.addIssue({ code: 'custom', ...issue });
+    }
+    for (const issue of replicationBudgetIssues(config)) {
       ctx.addIssue({ code: 'custom', ...issue });
     }
     for (const issue of deploySafetyIssues(config)) {

@@ -13,7 +13,8 @@ export interface AlarmTopicProps {
 
 /**
  * The SNS topic every alert of the platform goes to: CloudWatch alarms, the
- * workflow's failure summary and the Glue failure notifier. Encrypted with a
+ * workflow's failure summary, the Glue failure notifier and EventBridge rules
+ * (the replication's state changes). Encrypted with a
  * rotating key that CloudWatch alarms may use, and TLS only.
  */
 export class AlarmTopic extends Construct {
@@ -61,6 +62,32 @@ export class AlarmTopic extends Construct {
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
         conditions: ownAlarms,
+      }),
+    );
+    // EventBridge rules (the replication's state changes) publish as the service too, from this
+    // account's rules only; with an encrypted topic the key must admit them as well.
+    const ownRules = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnLike: {
+        'aws:SourceArn': Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
+      },
+    };
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeRulesToPublish',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: ownRules,
+      }),
+    );
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeRulesToPublish',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: ownRules,
       }),
     );
     for (const email of props.emails) {

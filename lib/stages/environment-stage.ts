@@ -5,6 +5,8 @@ import { AlertingStack } from '../stacks/alerting-stack';
 import { IngestionStack } from '../stacks/ingestion-stack';
 import { LakeStorageStack } from '../stacks/lake-storage-stack';
 import { NetworkStack } from '../stacks/network-stack';
+import { ReplicaDatabaseStack } from '../stacks/replica-database-stack';
+import { ReplicationStack } from '../stacks/replication-stack';
 
 /** The cost-allocation tag values; every resource carries Project, Environment and Component. */
 export const PROJECT_TAG = 'trackman-data-platform';
@@ -21,7 +23,11 @@ export interface EnvironmentStageProps extends StageProps {
 export class EnvironmentStage extends Stage {
   public readonly network: NetworkStack;
   public readonly lakeStorage: LakeStorageStack;
+  /** dataengineering-db (created or existing); undefined when replication.enabled is false. */
+  public readonly replicaDatabase?: ReplicaDatabaseStack;
   public readonly alerting: AlertingStack;
+  /** AWS DMS into dataengineering-db; undefined when replication.enabled is false. */
+  public readonly replication?: ReplicationStack;
   public readonly ingestion: IngestionStack;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
@@ -60,9 +66,38 @@ export class EnvironmentStage extends Stage {
         stackProps('lake-storage', 'lake bucket, key, catalog and Athena workgroup (stateful)'),
       ),
     );
+
+    // --- Replication: dataengineering-db (stateful), only when the replication is enabled ---
+    if (config.replication.enabled) {
+      this.replicaDatabase = tagged(
+        new ReplicaDatabaseStack(this, 'ReplicaDatabase', {
+          ...stackProps('replica-database', 'dataengineering-db, the replication target (stateful)'),
+          vpc: this.network.vpc,
+          dataSubnets: this.network.dataSubnets,
+          replicationSecurityGroup: this.network.replicationSecurityGroup,
+        }),
+      );
+    }
+    // --- end of dataengineering-db ---
+
     this.alerting = tagged(
       new AlertingStack(this, 'Alerting', stackProps('alerting', 'the alarm topic every alert goes to')),
     );
+
+    // --- Replication: AWS DMS into dataengineering-db (stateless), with the database stack ---
+    if (this.replicaDatabase !== undefined) {
+      this.replication = tagged(
+        new ReplicationStack(this, 'Replication', {
+          ...stackProps('replication', 'AWS DMS from the sources to dataengineering-db, and its alarms'),
+          vpc: this.network.vpc,
+          dataSubnets: this.network.dataSubnets,
+          replicationSecurityGroup: this.network.replicationSecurityGroup,
+          database: this.replicaDatabase,
+          alarmTopic: this.alerting.alarmTopic,
+        }),
+      );
+    }
+    // --- end of replication ---
     this.ingestion = tagged(
       new IngestionStack(this, 'Ingestion', {
         ...stackProps('ingestion', 'Glue jobs, workflow, schedule and triggers that land tables in the lake'),

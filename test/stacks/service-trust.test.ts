@@ -15,9 +15,13 @@ type Statement = { Principal?: { Service?: string }; Condition?: Record<string, 
 const EXPECTED: Record<string, string[]> = {
   'states.amazonaws.com': ['ArnLike:aws:SourceArn', 'StringEquals:aws:SourceAccount'],
   'scheduler.amazonaws.com': ['ArnLike:aws:SourceArn', 'StringEquals:aws:SourceAccount'],
+  // DMS documents aws:SourceAccount for its Secrets Manager access role, and no source ARN.
+  'dms.eu-west-1.amazonaws.com': ['StringEquals:aws:SourceAccount'],
   'vpc-flow-logs.amazonaws.com': ['ArnLike:aws:SourceArn', 'StringEquals:aws:SourceAccount'],
   'lambda.amazonaws.com': ['StringEquals:aws:SourceAccount'],
   'rds.amazonaws.com': ['StringEquals:aws:SourceAccount'],
+  // Enhanced monitoring of dataengineering-db (lib/constructs/replica-database.ts).
+  'monitoring.rds.amazonaws.com': ['ArnLike:aws:SourceArn', 'StringEquals:aws:SourceAccount'],
   'glue.amazonaws.com': [],
 };
 /** Roles of CDK's own custom resource providers (singletons aws-cdk-lib creates, not configurable here). */

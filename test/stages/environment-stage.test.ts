@@ -15,7 +15,9 @@ describe.each(Object.keys(ENVIRONMENTS))('%s stage', (env) => {
     expect(stacks.map((stack) => [stack.stackName, stack.account, stack.region])).toEqual([
       [`trackman-${env}-network`, ...where],
       [`trackman-${env}-lake-storage`, ...where],
+      ...(config.replication.enabled ? [[`trackman-${env}-replica-database`, ...where]] : []),
       [`trackman-${env}-alerting`, ...where],
+      ...(config.replication.enabled ? [[`trackman-${env}-replication`, ...where]] : []),
       [`trackman-${env}-ingestion`, ...where],
     ]);
   });
@@ -27,12 +29,19 @@ describe.each(Object.keys(ENVIRONMENTS))('%s stage', (env) => {
   test.each([
     ['network', 'network'],
     ['lakeStorage', 'lake-storage'],
+    ['replicaDatabase', 'replica-database'],
     ['alerting', 'alerting'],
+    ['replication', 'replication'],
     ['ingestion', 'ingestion'],
   ] as const)(
     '%s: stack tags and every taggable resource carry Project, Environment and Component',
     (key, component) => {
       const stack = stage[key];
+      // Optional stacks (replicaDatabase) exist exactly when their feature is on.
+      if (stack === undefined) {
+        expect(config.replication.enabled).toBe(false);
+        return;
+      }
       const expected = { Project: 'trackman-data-platform', Environment: env, Component: component };
       const resources = Template.fromStack(stack).toJSON().Resources as Record<
         string,

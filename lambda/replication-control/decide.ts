@@ -1,0 +1,174 @@
+/**
+ * What to do about a replication: the plan a CloudFormation request makes,
+ * and the next step toward its goal given what DMS reports. Pure functions.
+ *
+ * Statuses. A DMS Serverless replication reports 'created' before its first
+ * start, then 'initializing', 'preparing_metadata_resources',
+ * 'testing_connection', 'fetching_metadata', 'calculating_capacity',
+ * 'provisioning_capacity', 'replication_starting' and 'running'; then
+ * 'stopping' and 'stopped', or 'failed'. A task reports 'creating', 'ready',
+ * 'starting', 'running', 'stopping', 'stopped', 'failed', 'modifying',
+ * 'moving', 'deleting', 'testing' and 'failed-move'. Any other status is
+ * waited out, never acted on.
+ */
+import { OWN_DEADLINE_SECONDS, SETTLE_SECONDS } from './contract';
+import type { ControlRequest, Goal } from './event';
+import { failedToStart, notFound, timedOut } from './message';
+import type { ReplicationState, StartType } from './replication';
+
+/** On the way to 'running'. */
+const STARTING = new Set([
+  'starting',
+  'initializing',
+  'preparing_metadata_resources',
+  'testing_connection',
+  'fetching_metadata',
+  'calculating_capacity',
+  'provisioning_capacity',
+  'replication_starting',
+]);
+/** Nothing runs: CloudFormation may modify or delete it, and it can be started. */
+const AT_REST = new Set(['created', 'ready', 'stopped', 'failed']);
+
+export type StatusClass = 'running' | 'starting' | 'at-rest' | 'stopping' | 'busy';
+
+export function classify(status: string): StatusClass {
+  if (status === 'running') return 'running';
+  if (STARTING.has(status)) return 'starting';
+  if (AT_REST.has(status)) return 'at-rest';
+  if (status === 'stopping') return 'stopping';
+  return 'busy';
+}
+
+/** What a request asks for. `lookup`: how the replication is found. */
+export type Plan =
+  | { readonly goal: 'none'; readonly why: string }
+  | {
+      readonly goal: Goal;
+      readonly lookup: { readonly arn: string } | { readonly identifier: string };
+      readonly why: string;
+    };
+
+/**
+ * BeforeChange: on Update with a new settings hash, stop the replication
+ * (found by identifier) so CloudFormation can modify it. AfterChange: on
+ * Create start it; on Update with a new hash or a new replication, have it
+ * running again; on Delete stop it so CloudFormation can delete it.
+ */
+export function planRequest(request: ControlRequest): Plan {
+  const { role, identifier, arn, settingsHash } = request.properties;
+  const hashChanged = request.old?.settingsHash !== settingsHash;
+  if (role === 'BeforeChange') {
+    // The replication resource depends on this one, so its ARN is not ours to take: find it by identifier.
+    if (request.requestType !== 'Update') {
+      return { goal: 'none', why: `nothing to do before a ${request.requestType}` };
+    }
+    return hashChanged
+      ? { goal: 'stopped', lookup: { identifier }, why: 'its settings change: stop it for the modification' }
+      : { goal: 'none', why: 'its settings are unchanged' };
+  }
+  const lookup = arn === undefined ? { identifier } : { arn };
+  switch (request.requestType) {
+    case 'Create':
+      return { goal: 'running', lookup, why: 'created: start it' };
+    case 'Delete':
+      return { goal: 'stopped', lookup, why: 'to be deleted: stop it first' };
+    case 'Update':
+      if (request.old?.arn !== arn) return { goal: 'running', lookup, why: 'replaced: start the new one' };
+      return hashChanged
+        ? { goal: 'running', lookup, why: 'modified: have it running again' }
+        : { goal: 'none', why: 'its settings are unchanged' };
+  }
+}
+
+export type Step =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'wait' }
+  | { readonly kind: 'start'; readonly type: StartType }
+  | { readonly kind: 'stop' }
+  | { readonly kind: 'fail'; readonly reason: string };
+
+/** How the replication is named in messages. */
+export interface Subject {
+  readonly name: string;
+  readonly kindLabel: string;
+}
+
+/** What the waiting so far tells. */
+export interface Progress {
+  /** Seconds since onEvent ran. */
+  readonly elapsedSeconds: number;
+  /** Whether a start was sent: by onEvent, or seen by DMS's start time being after the request. */
+  readonly started: boolean;
+}
+
+const START: (state: ReplicationState) => Step = (state) => ({
+  kind: 'start',
+  // DMS: start-replication is the only valid first start; resume-processing continues from the last stop.
+  type: state.hasRun ? 'resume-processing' : 'start-replication',
+});
+
+/**
+ * The next step toward `goal`. Idempotent: it only asks for what is missing,
+ * so onEvent and every isComplete poll can call it on a fresh description.
+ * @param progress undefined in onEvent (nothing sent yet), set in isComplete
+ */
+export function nextStep(
+  goal: Goal,
+  state: ReplicationState | undefined,
+  subject: Subject,
+  progress?: Progress,
+): Step {
+  if (state === undefined) {
+    return goal === 'stopped' ? { kind: 'done' } : { kind: 'fail', reason: notFound(subject) };
+  }
+  const status = classify(state.status);
+  const step = goal === 'running' ? towardRunning(state, status, subject, progress) : towardStopped(status);
+  if (
+    (step.kind === 'wait' || step.kind === 'start' || step.kind === 'stop') &&
+    progress !== undefined &&
+    progress.elapsedSeconds > OWN_DEADLINE_SECONDS
+  ) {
+    return { kind: 'fail', reason: timedOut(subject, goal, state, OWN_DEADLINE_SECONDS) };
+  }
+  return step;
+}
+
+function towardRunning(
+  state: ReplicationState,
+  status: StatusClass,
+  subject: Subject,
+  progress: Progress | undefined,
+): Step {
+  switch (status) {
+    case 'running':
+      return { kind: 'done' };
+    case 'starting':
+    case 'stopping':
+    case 'busy':
+      return { kind: 'wait' };
+    case 'at-rest':
+      if (progress === undefined || !progress.started) return START(state);
+      // A start was sent: DMS may not have moved yet; after a while at rest is the outcome.
+      if (progress.elapsedSeconds < SETTLE_SECONDS) return { kind: 'wait' };
+      return { kind: 'fail', reason: failedToStart(subject, state) };
+  }
+}
+
+function towardStopped(status: StatusClass): Step {
+  switch (status) {
+    case 'at-rest':
+      return { kind: 'done' };
+    case 'running':
+    case 'starting':
+      return { kind: 'stop' };
+    case 'stopping':
+    case 'busy':
+      return { kind: 'wait' };
+  }
+}
+
+/** Whether DMS shows a start at or after `requestedAt` (epoch ms). */
+export function startedSince(state: ReplicationState | undefined, requestedAt: number): boolean {
+  return state?.lastStartedAt !== undefined && state.lastStartedAt.getTime() >= requestedAt;
+}

@@ -1,0 +1,189 @@
+/**
+ * replication-control: the onEvent and isComplete handler of the custom
+ * resources that start, stop and resume a DMS replication around
+ * CloudFormation's changes to it (lib/constructs/replication-control.ts).
+ *
+ * One function serves both roles of the CDK Provider framework: an isComplete
+ * call carries what onEvent returned (under `ReplicationControl`), an onEvent
+ * call never does. onEvent plans, looks at the replication and sends the first
+ * start or stop; isComplete looks again each poll and reports done, waits,
+ * sends what is still missing, or fails with a reason that names the
+ * replication and quotes DMS.
+ */
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { instrumentHandler, logger, metrics, MetricUnit, tracer } from '../shared/powertools';
+import { truncate, ValidationError } from '../shared/validation';
+import { MAX_REASON_LENGTH } from './contract';
+import { nextStep, planRequest, startedSince, type Step } from './decide';
+import { isPollEvent, parsePoll, parseRequest, WAIT_KEY, type ControlRequest, type WaitState } from './event';
+import { dmsError, subjectOf } from './message';
+import { replicationApi, type ReplicationApi, type ReplicationState } from './replication';
+
+// Throttling and 5xx answers are retried by the SDK (standard mode, with backoff) before they reach us.
+const dms = tracer.captureAWSv3Client(new DatabaseMigrationServiceClient({ maxAttempts: 6 }));
+
+/** What onEvent returns to the framework: merged into the event that isComplete receives. */
+export interface OnEventResult {
+  readonly PhysicalResourceId: string;
+  readonly [WAIT_KEY]: WaitState;
+}
+
+export interface IsCompleteResult {
+  readonly IsComplete: boolean;
+}
+
+/** A failure meant for the stack events: its message is the reason CloudFormation shows. */
+export class ControlError extends Error {
+  constructor(message: string) {
+    super(truncate(message, MAX_REASON_LENGTH));
+    this.name = 'ControlError';
+  }
+}
+
+/** DMS refuses a start or stop in the current state: the next poll looks again. */
+function isInvalidState(error: unknown): boolean {
+  return error instanceof Error && error.name === 'InvalidResourceStateFault';
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ResourceNotFoundFault';
+}
+
+/** Errors the SDK gave up retrying that are still worth another poll. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown }).$metadata;
+  return (
+    /Throttl|TooManyRequests|RequestLimitExceeded/.test(error.name) ||
+    (meta?.httpStatusCode ?? 0) >= 500 ||
+    (error as { $retryable?: unknown }).$retryable !== undefined
+  );
+}
+
+function physicalIdOf(request: ControlRequest): string {
+  const { role, identifier, arn } = request.properties;
+  if (
+    request.requestType !== 'Create' &&
+    request.physicalId !== undefined &&
+    (role === 'BeforeChange' || request.requestType === 'Delete')
+  ) {
+    return request.physicalId;
+  }
+  // AfterChange is the replication's ARN: a replaced replication makes a new one, and CloudFormation then
+  // deletes the old AfterChange, which stops the old replication before it is deleted.
+  return role === 'AfterChange' && arn !== undefined ? arn : `replication-control:${identifier}`;
+}
+
+/**
+ * Sends what `step` asks for. A start or stop that DMS refuses in the current
+ * state becomes a wait; a stop of a replication that is gone is done.
+ * @returns the step as it turned out
+ */
+async function act(
+  api: ReplicationApi,
+  state: ReplicationState | undefined,
+  step: Step,
+  subject: ReturnType<typeof subjectOf>,
+): Promise<Step> {
+  if (step.kind === 'fail') throw new ControlError(step.reason);
+  if (state === undefined || (step.kind !== 'start' && step.kind !== 'stop')) return step;
+  const action = step.kind === 'start' ? `Start (${step.type})` : 'Stop';
+  try {
+    if (step.kind === 'start') await api.start(state.arn, step.type);
+    else await api.stop(state.arn);
+  } catch (error) {
+    if (isInvalidState(error)) {
+      logger.info('DMS refused the action in the current state; polling again', {
+        action,
+        status: state.status,
+      });
+      return { kind: 'wait' };
+    }
+    if (step.kind === 'stop' && isNotFound(error)) return { kind: 'done' };
+    throw new ControlError(dmsError(subject, action, error));
+  }
+  metrics.addDimension('action', step.kind);
+  metrics.addMetric('ReplicationControlAction', MetricUnit.Count, 1);
+  logger.info('Sent to DMS', { action, arn: state.arn, status: state.status });
+  return step;
+}
+
+async function onEvent(event: unknown): Promise<OnEventResult> {
+  const request = parseRequest(event);
+  const { role, kind, identifier } = request.properties;
+  const subject = subjectOf(kind, identifier);
+  const plan = planRequest(request);
+  const requestedAt = Date.now();
+  const physicalId = physicalIdOf(request);
+  logger.info('Replication control request', {
+    role,
+    kind,
+    identifier,
+    requestType: request.requestType,
+    goal: plan.goal,
+    why: plan.why,
+  });
+  if (plan.goal === 'none') {
+    return { PhysicalResourceId: physicalId, [WAIT_KEY]: { goal: 'none', requestedAt, startIssued: false } };
+  }
+
+  const api = replicationApi(kind, dms);
+  const state = await api.find(plan.lookup);
+  logger.info('Replication found', { identifier, found: state !== undefined, status: state?.status });
+  if (state === undefined && plan.goal === 'stopped') {
+    return { PhysicalResourceId: physicalId, [WAIT_KEY]: { goal: 'none', requestedAt, startIssued: false } };
+  }
+  const step = await act(api, state, nextStep(plan.goal, state, subject), subject);
+  return {
+    PhysicalResourceId: physicalId,
+    [WAIT_KEY]: { goal: plan.goal, arn: state?.arn, requestedAt, startIssued: step.kind === 'start' },
+  };
+}
+
+async function isComplete(event: unknown): Promise<IsCompleteResult> {
+  const request = parsePoll(event);
+  const { wait } = request;
+  if (wait.goal === 'none' || wait.arn === undefined) return { IsComplete: true };
+  const { kind, identifier } = request.properties;
+  const subject = subjectOf(kind, identifier);
+  const api = replicationApi(kind, dms);
+
+  let state: ReplicationState | undefined;
+  try {
+    state = await api.find({ arn: wait.arn });
+  } catch (error) {
+    if (!isTransient(error)) throw new ControlError(dmsError(subject, 'Describe', error));
+    logger.warn('DMS describe failed transiently; polling again', {
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+    return { IsComplete: false };
+  }
+  const progress = {
+    elapsedSeconds: (Date.now() - wait.requestedAt) / 1000,
+    started: wait.startIssued || startedSince(state, wait.requestedAt),
+  };
+  const step = await act(api, state, nextStep(wait.goal, state, subject, progress), subject);
+  logger.info('Replication control poll', {
+    identifier,
+    goal: wait.goal,
+    status: state?.status,
+    step: step.kind,
+  });
+  return { IsComplete: step.kind === 'done' };
+}
+
+export const handler = instrumentHandler(
+  'replication-control',
+  async (event): Promise<OnEventResult | IsCompleteResult> => {
+    try {
+      return isPollEvent(event) ? await isComplete(event) : await onEvent(event);
+    } catch (error) {
+      if (error instanceof ValidationError) logger.error('Rejected event', { problems: error.problems });
+      else if (error instanceof ControlError)
+        logger.error('Replication control failed', { reason: error.message });
+      // The message becomes the stack event's reason: keep it within what CloudFormation shows.
+      if (error instanceof Error) error.message = truncate(error.message, MAX_REASON_LENGTH);
+      throw error;
+    }
+  },
+);

@@ -1,0 +1,128 @@
+import { OWN_DEADLINE_SECONDS, SETTLE_SECONDS } from '../../../lambda/replication-control/contract';
+import { classify, nextStep, planRequest, startedSince } from '../../../lambda/replication-control/decide';
+import type { ControlRequest } from '../../../lambda/replication-control/event';
+import type { ReplicationState } from '../../../lambda/replication-control/replication';
+
+const ARN = 'arn:aws:dms:eu-west-1:111111111111:replication-config:ABC';
+const SUBJECT = { name: 'trackman-dev-dedb', kindLabel: 'DMS Serverless replication' };
+
+function req(
+  requestType: ControlRequest['requestType'],
+  role: 'BeforeChange' | 'AfterChange',
+  old?: ControlRequest['old'],
+): ControlRequest {
+  return {
+    requestType,
+    logicalId: 'X',
+    properties: {
+      role,
+      kind: 'serverless',
+      identifier: 'trackman-dev-dedb',
+      arn: role === 'AfterChange' ? ARN : undefined,
+      settingsHash: 'new',
+    },
+    old,
+  };
+}
+
+const state = (status: string, extra: Partial<ReplicationState> = {}): ReplicationState => ({
+  arn: ARN,
+  status,
+  hasRun: false,
+  failureMessages: [],
+  ...extra,
+});
+
+describe('planRequest', () => {
+  it.each([
+    ['Create', 'BeforeChange', undefined, 'none'],
+    ['Delete', 'BeforeChange', { settingsHash: 'old' }, 'none'],
+    ['Update', 'BeforeChange', { settingsHash: 'new', arn: undefined }, 'none'],
+    ['Update', 'BeforeChange', { settingsHash: 'old' }, 'stopped'],
+    ['Create', 'AfterChange', undefined, 'running'],
+    ['Update', 'AfterChange', { settingsHash: 'new', arn: ARN }, 'none'],
+    ['Update', 'AfterChange', { settingsHash: 'old', arn: ARN }, 'running'],
+    ['Update', 'AfterChange', { settingsHash: 'new', arn: `${ARN}OLD` }, 'running'],
+    ['Delete', 'AfterChange', { settingsHash: 'new', arn: ARN }, 'stopped'],
+  ] as const)('%s of %s (old %j): %s', (type, role, old, goal) => {
+    expect(planRequest(req(type, role, old)).goal).toBe(goal);
+  });
+
+  it('BeforeChange looks the replication up by identifier, AfterChange by ARN', () => {
+    expect(planRequest(req('Update', 'BeforeChange', { settingsHash: 'old' }))).toMatchObject({
+      lookup: { identifier: 'trackman-dev-dedb' },
+    });
+    expect(planRequest(req('Create', 'AfterChange'))).toMatchObject({ lookup: { arn: ARN } });
+  });
+});
+
+describe('classify', () => {
+  it.each([
+    ['running', 'running'],
+    ['provisioning_capacity', 'starting'],
+    ['starting', 'starting'],
+    ['created', 'at-rest'],
+    ['ready', 'at-rest'],
+    ['failed', 'at-rest'],
+    ['stopping', 'stopping'],
+    ['modifying', 'busy'],
+    ['something-new', 'busy'],
+  ])('%s is %s', (status, expected) => expect(classify(status)).toBe(expected));
+});
+
+describe('nextStep', () => {
+  it('starts a replication that never ran with start-replication, one that ran with resume-processing', () => {
+    expect(nextStep('running', state('created'), SUBJECT)).toEqual({
+      kind: 'start',
+      type: 'start-replication',
+    });
+    expect(nextStep('running', state('stopped', { hasRun: true }), SUBJECT)).toEqual({
+      kind: 'start',
+      type: 'resume-processing',
+    });
+  });
+
+  it('never sends a start or stop to a replication in between', () => {
+    for (const goal of ['running', 'stopped'] as const) {
+      expect(nextStep(goal, state('modifying'), SUBJECT)).toEqual({ kind: 'wait' });
+      expect(nextStep(goal, state('stopping'), SUBJECT)).toEqual({ kind: 'wait' });
+    }
+  });
+
+  it('sends a start deferred by onEvent once the replication is at rest, and not again once DMS shows it', () => {
+    const deferred = { elapsedSeconds: 200, started: false };
+    expect(nextStep('running', state('stopped', { hasRun: true }), SUBJECT, deferred)).toMatchObject({
+      kind: 'start',
+    });
+    const after = { elapsedSeconds: SETTLE_SECONDS + 1, started: true };
+    expect(nextStep('running', state('stopped', { hasRun: true }), SUBJECT, after)).toMatchObject({
+      kind: 'fail',
+    });
+  });
+
+  it('stops a running or starting replication, and is done with one at rest or gone', () => {
+    expect(nextStep('stopped', state('running'), SUBJECT)).toEqual({ kind: 'stop' });
+    expect(nextStep('stopped', state('initializing'), SUBJECT)).toEqual({ kind: 'stop' });
+    expect(nextStep('stopped', state('failed'), SUBJECT)).toEqual({ kind: 'done' });
+    expect(nextStep('stopped', undefined, SUBJECT)).toEqual({ kind: 'done' });
+  });
+
+  it('gives up after its own deadline, and only when still waiting', () => {
+    const late = { elapsedSeconds: OWN_DEADLINE_SECONDS + 1, started: true };
+    expect(nextStep('running', state('provisioning_capacity'), SUBJECT, late)).toMatchObject({
+      kind: 'fail',
+    });
+    expect(nextStep('running', state('running'), SUBJECT, late)).toEqual({ kind: 'done' });
+    const inTime = { elapsedSeconds: OWN_DEADLINE_SECONDS - 1, started: true };
+    expect(nextStep('running', state('provisioning_capacity'), SUBJECT, inTime)).toEqual({ kind: 'wait' });
+  });
+});
+
+describe('startedSince', () => {
+  it('compares DMS start time with the request time', () => {
+    const at = Date.parse('2026-11-30T10:00:00Z');
+    expect(startedSince(state('stopped', { lastStartedAt: new Date(at + 1000) }), at)).toBe(true);
+    expect(startedSince(state('stopped', { lastStartedAt: new Date(at - 1000) }), at)).toBe(false);
+    expect(startedSince(state('stopped'), at)).toBe(false);
+  });
+});
