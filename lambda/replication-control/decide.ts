@@ -50,8 +50,10 @@ export type Plan =
     };
 
 /**
- * BeforeChange: on Update with a new settings hash, stop the replication
- * (found by identifier) so CloudFormation can modify it. AfterChange: on
+ * BeforeChange: on Update with a new settings hash or identifier, stop the
+ * replication found by the OLD identifier: a task so CloudFormation can modify
+ * it; a DMS Serverless replication, which cannot be modified once started,
+ * because a new one (a new identifier) replaces it and must not run beside it. AfterChange: on
  * Create start it; on Update with a new hash or a new replication, have it
  * running again; on Delete stop it so CloudFormation can delete it.
  */
@@ -63,8 +65,16 @@ export function planRequest(request: ControlRequest): Plan {
     if (request.requestType !== 'Update') {
       return { goal: 'none', why: `nothing to do before a ${request.requestType}` };
     }
-    return hashChanged
-      ? { goal: 'stopped', lookup: { identifier }, why: 'its settings change: stop it for the modification' }
+    const oldIdentifier = request.old?.identifier ?? identifier;
+    return hashChanged || oldIdentifier !== identifier
+      ? {
+          goal: 'stopped',
+          lookup: { identifier: oldIdentifier },
+          why:
+            oldIdentifier === identifier
+              ? 'its settings change: stop it for the modification'
+              : 'a new replication replaces it: stop it first',
+        }
       : { goal: 'none', why: 'its settings are unchanged' };
   }
   const lookup = arn === undefined ? { identifier } : { arn };

@@ -73,7 +73,11 @@ const PropertiesSchema = z
 
 /** Old properties are only compared, never acted on: they may come from an older version of the construct. */
 const OldPropertiesSchema = z.looseObject(
-  { [P.settingsHash]: z.optional(z.string()), [P.arn]: z.optional(z.string()) },
+  {
+    [P.settingsHash]: z.optional(z.string()),
+    [P.arn]: z.optional(z.string()),
+    [P.identifier]: z.optional(z.string()),
+  },
   { error: 'an object of the previous custom resource properties' },
 );
 
@@ -127,7 +131,7 @@ export interface ControlRequest {
   readonly logicalId: string;
   readonly physicalId?: string;
   readonly properties: ControlProperties;
-  readonly old?: { readonly settingsHash?: string; readonly arn?: string };
+  readonly old?: { readonly settingsHash?: string; readonly arn?: string; readonly identifier?: string };
 }
 
 /** What isComplete waits for. `none`: nothing to wait for. */
@@ -176,7 +180,10 @@ function toRequest(parsed: z.output<typeof RequestSchema>): ControlRequest {
       arn: props[P.arn],
       settingsHash: props[P.settingsHash],
     },
-    old: old === undefined ? undefined : { settingsHash: old[P.settingsHash], arn: old[P.arn] },
+    old:
+      old === undefined
+        ? undefined
+        : { settingsHash: old[P.settingsHash], arn: old[P.arn], identifier: old[P.identifier] },
   };
 }
 

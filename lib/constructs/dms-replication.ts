@@ -66,8 +66,15 @@ export class DmsReplication extends Construct {
     const resourceId = (arn: string) => Fn.select(6, Fn.split(':', arn));
 
     if (compute.kind === 'serverless') {
-      const config = new dms.CfnReplicationConfig(this, 'Replication', {
-        replicationConfigIdentifier: props.identifier,
+      // A DMS Serverless replication cannot be modified once it has started, even when stopped
+      // (API reference, ModifyReplicationConfig), and CloudFormation updates these properties in
+      // place. So its logical id and identifier carry the settings hash: new tables or settings make
+      // a new replication (a full load of the source's tables), which the control resources start
+      // after stopping the old one; CloudFormation deletes the old one after the update.
+      const generation = this.settingsHash.slice(0, 8);
+      const identifier = `${props.identifier}-${generation}`;
+      const config = new dms.CfnReplicationConfig(this, `Replication${generation}`, {
+        replicationConfigIdentifier: identifier,
         replicationType: 'full-load-and-cdc',
         sourceEndpointArn: props.sourceEndpointArn,
         targetEndpointArn: props.targetEndpointArn,
@@ -83,7 +90,7 @@ export class DmsReplication extends Construct {
       });
       this.resource = config;
       this.replicationArn = config.attrReplicationConfigArn;
-      this.replicationConfigIdentifier = props.identifier;
+      this.replicationConfigIdentifier = identifier;
       // DMS Serverless publishes per replication under ReplicationConfigId, "<account>:<resource id>".
       this.metricDimensions = {
         ReplicationConfigId: Fn.join(':', [Stack.of(this).account, resourceId(this.replicationArn)]),

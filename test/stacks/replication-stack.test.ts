@@ -50,7 +50,8 @@ describe('replication stack: prod against dev (DMS Serverless)', () => {
       template.resourceCountIs('AWS::DMS::ReplicationTask', 0);
       template.resourceCountIs('AWS::DMS::ReplicationInstance', 0);
       template.hasResourceProperties('AWS::DMS::ReplicationConfig', {
-        ReplicationConfigIdentifier: `trackman-${env}-trackman-backend`,
+        // The settings hash's first 8 hex digits: new tables or settings make a new replication.
+        ReplicationConfigIdentifier: Match.stringLikeRegexp(`^trackman-${env}-trackman-backend-[0-9a-f]{8}$`),
         ReplicationType: 'full-load-and-cdc',
         ComputeConfig: {
           ...capacity,
@@ -60,6 +61,27 @@ describe('replication stack: prod against dev (DMS Serverless)', () => {
       });
     },
   );
+
+  test('a serverless replication is replaced, never modified, when its tables change', () => {
+    // DMS Serverless refuses ModifyReplicationConfig once a replication has started.
+    const withTable = copyOf(prodLike);
+    withTable.sources[0].tables.push({
+      schema: 'public',
+      name: 'clubs',
+      primaryKey: ['id'],
+      lake: { mode: 'snapshot' },
+      replicate: true,
+    });
+    const replicationOf = (template: Template) => {
+      const [[id, resource]] = Object.entries(template.findResources('AWS::DMS::ReplicationConfig'));
+      return { id, identifier: resource.Properties.ReplicationConfigIdentifier as string };
+    };
+    const before = replicationOf(prod);
+    const after = replicationOf(Template.fromStack(buildStageWith(withTable).replication!));
+    expect(after.id).not.toBe(before.id);
+    expect(after.identifier).not.toBe(before.identifier);
+    expect(after.identifier.slice(0, -8)).toBe(before.identifier.slice(0, -8));
+  });
 
   test('the mappings and settings are exactly those of the pure functions', () => {
     const config = validateConfig(prodLike, 'prod');
@@ -197,7 +219,7 @@ describe('replication stack: access roles', () => {
     });
     template.resourceCountIs('AWS::DMS::ReplicationConfig', 2);
     template.hasResourceProperties('AWS::DMS::ReplicationConfig', {
-      ReplicationConfigIdentifier: 'trackman-dev-booking-service',
+      ReplicationConfigIdentifier: Match.stringLikeRegexp('^trackman-dev-booking-service-[0-9a-f]{8}$'),
       TableMappings: {
         rules: [
           Match.objectLike({ 'object-locator': { 'schema-name': 'booking', 'table-name': 'reservations' } }),

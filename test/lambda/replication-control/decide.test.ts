@@ -54,6 +54,20 @@ describe('planRequest', () => {
     });
     expect(planRequest(req('Create', 'AfterChange'))).toMatchObject({ lookup: { arn: ARN } });
   });
+
+  it('BeforeChange stops the replication a new one replaces, found by its old identifier', () => {
+    // DMS Serverless: new tables or settings make a new identifier; the old replication must stop first.
+    expect(
+      planRequest(
+        req('Update', 'BeforeChange', { settingsHash: 'old', identifier: 'trackman-dev-dedb-0ld' }),
+      ),
+    ).toMatchObject({ goal: 'stopped', lookup: { identifier: 'trackman-dev-dedb-0ld' } });
+    expect(
+      planRequest(
+        req('Update', 'BeforeChange', { settingsHash: 'new', identifier: 'trackman-dev-dedb-0ld' }),
+      ),
+    ).toMatchObject({ goal: 'stopped', lookup: { identifier: 'trackman-dev-dedb-0ld' } });
+  });
 });
 
 describe('classify', () => {
