@@ -47,6 +47,11 @@ export type Plan =
       readonly goal: Goal;
       readonly lookup: { readonly arn: string } | { readonly identifier: string };
       readonly why: string;
+      /**
+       * Start a replication that has run before with reload-target, not resume-processing:
+       * another replication has loaded its target tables since it last ran.
+       */
+      readonly reloadIfRun?: boolean;
     };
 
 /**
@@ -84,7 +89,12 @@ export function planRequest(request: ControlRequest): Plan {
     case 'Delete':
       return { goal: 'stopped', lookup, why: 'to be deleted: stop it first' };
     case 'Update':
-      if (request.old?.arn !== arn) return { goal: 'running', lookup, why: 'replaced: start the new one' };
+      if (request.old?.arn !== arn) {
+        // Usually a new replication (never run: start-replication). On a rollback it is the older
+        // generation again, whose target tables the newer one has truncated and reloaded in the
+        // meantime: resuming it would apply changes on top of a partial load, so reload it.
+        return { goal: 'running', lookup, why: 'replaced: start the new one', reloadIfRun: true };
+      }
       return hashChanged
         ? { goal: 'running', lookup, why: 'modified: have it running again' }
         : { goal: 'none', why: 'its settings are unchanged' };
@@ -112,10 +122,11 @@ export interface Progress {
   readonly started: boolean;
 }
 
-const START: (state: ReplicationState) => Step = (state) => ({
+const START = (state: ReplicationState, reloadIfRun: boolean): Step => ({
   kind: 'start',
-  // DMS: start-replication is the only valid first start; resume-processing continues from the last stop.
-  type: state.hasRun ? 'resume-processing' : 'start-replication',
+  // DMS: start-replication is the only valid first start; resume-processing continues from the last
+  // stop; reload-target loads every table again, then goes on with CDC.
+  type: !state.hasRun ? 'start-replication' : reloadIfRun ? 'reload-target' : 'resume-processing',
 });
 
 /**
@@ -128,12 +139,14 @@ export function nextStep(
   state: ReplicationState | undefined,
   subject: Subject,
   progress?: Progress,
+  reloadIfRun = false,
 ): Step {
   if (state === undefined) {
     return goal === 'stopped' ? { kind: 'done' } : { kind: 'fail', reason: notFound(subject) };
   }
   const status = classify(state.status);
-  const step = goal === 'running' ? towardRunning(state, status, subject, progress) : towardStopped(status);
+  const step =
+    goal === 'running' ? towardRunning(state, status, subject, progress, reloadIfRun) : towardStopped(status);
   if (
     (step.kind === 'wait' || step.kind === 'start' || step.kind === 'stop') &&
     progress !== undefined &&
@@ -149,6 +162,7 @@ function towardRunning(
   status: StatusClass,
   subject: Subject,
   progress: Progress | undefined,
+  reloadIfRun: boolean,
 ): Step {
   switch (status) {
     case 'running':
@@ -158,7 +172,7 @@ function towardRunning(
     case 'busy':
       return { kind: 'wait' };
     case 'at-rest':
-      if (progress === undefined || !progress.started) return START(state);
+      if (progress === undefined || !progress.started) return START(state, reloadIfRun);
       // A start was sent: DMS may not have moved yet; after a while at rest is the outcome.
       if (progress.elapsedSeconds < SETTLE_SECONDS) return { kind: 'wait' };
       return { kind: 'fail', reason: failedToStart(subject, state) };

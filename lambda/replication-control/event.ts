@@ -101,6 +101,7 @@ const WaitSchema = z.strictObject(
       .int({ error: 'a time in epoch milliseconds' })
       .check(z.positive({ error: 'a time in epoch milliseconds' })),
     startIssued: z.boolean({ error: 'true or false' }),
+    reloadIfRun: z.optional(z.boolean({ error: 'true or false' })),
   },
   { error: 'what onEvent returned: { goal, arn?, requestedAt, startIssued }' },
 );
@@ -144,6 +145,8 @@ export interface WaitState {
   readonly requestedAt: number;
   /** Whether onEvent itself sent the start (otherwise isComplete sends it once DMS allows). */
   readonly startIssued: boolean;
+  /** Start a replication that has run before with reload-target (see planRequest). */
+  readonly reloadIfRun?: boolean;
 }
 
 /** A checked isComplete request. */

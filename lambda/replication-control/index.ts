@@ -133,10 +133,17 @@ async function onEvent(event: unknown): Promise<OnEventResult> {
   if (state === undefined && plan.goal === 'stopped') {
     return { PhysicalResourceId: physicalId, [WAIT_KEY]: { goal: 'none', requestedAt, startIssued: false } };
   }
-  const step = await act(api, state, nextStep(plan.goal, state, subject), subject);
+  const reloadIfRun = plan.reloadIfRun ?? false;
+  const step = await act(api, state, nextStep(plan.goal, state, subject, undefined, reloadIfRun), subject);
   return {
     PhysicalResourceId: physicalId,
-    [WAIT_KEY]: { goal: plan.goal, arn: state?.arn, requestedAt, startIssued: step.kind === 'start' },
+    [WAIT_KEY]: {
+      goal: plan.goal,
+      arn: state?.arn,
+      requestedAt,
+      startIssued: step.kind === 'start',
+      ...(reloadIfRun ? { reloadIfRun } : {}),
+    },
   };
 }
 
@@ -162,7 +169,12 @@ async function isComplete(event: unknown): Promise<IsCompleteResult> {
     elapsedSeconds: (Date.now() - wait.requestedAt) / 1000,
     started: wait.startIssued || startedSince(state, wait.requestedAt),
   };
-  const step = await act(api, state, nextStep(wait.goal, state, subject, progress), subject);
+  const step = await act(
+    api,
+    state,
+    nextStep(wait.goal, state, subject, progress, wait.reloadIfRun ?? false),
+    subject,
+  );
   logger.info('Replication control poll', {
     identifier,
     goal: wait.goal,

@@ -32,7 +32,7 @@ export interface ReplicationState {
   readonly stopReason?: string;
 }
 
-export type StartType = 'start-replication' | 'resume-processing';
+export type StartType = 'start-replication' | 'resume-processing' | 'reload-target';
 
 /** Finds a replication by ARN or identifier; starts and stops one by ARN. */
 export interface ReplicationApi {

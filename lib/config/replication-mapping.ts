@@ -104,6 +104,12 @@ const LOG_COMPONENTS = [
 export interface ReplicationSettingsInput {
   /** replication.lobMaxSizeKiB: the largest LOB copied; a larger one fails the replication. */
   readonly lobMaxSizeKiB: number;
+  /**
+   * The source's engine. MySQL endpoints have no FailTasksOnLobTruncation, and in limited LOB
+   * mode DMS truncates a larger LOB with a warning only, so MySQL sources copy LOBs in full.
+   * @default 'postgres'
+   */
+  readonly engine?: 'postgres' | 'mysql';
 }
 
 /**
@@ -112,16 +118,18 @@ export interface ReplicationSettingsInput {
  * stops the replication, no LOB truncation, CloudWatch logging, batch apply.
  */
 export function replicationSettings(input: ReplicationSettingsInput): Record<string, unknown> {
+  const fullLobs = input.engine === 'mysql';
   return {
     TargetMetadata: {
-      // Limited LOB mode: LOBs up to LobMaxSize travel inline with their row, which batch
-      // apply requires. A larger one is truncated by DMS unless the source endpoint's
-      // FailTasksOnLobTruncation (PostgreSQL) fails the task; DataTruncationErrorPolicy
-      // below stops it for any other truncation.
+      // PostgreSQL sources: limited LOB mode, LOBs up to LobMaxSize travel inline with their row,
+      // which batch apply requires; a larger one fails the task through the source endpoint's
+      // FailTasksOnLobTruncation. MySQL endpoints have no such setting and DMS would truncate
+      // silently (with a warning), so MySQL sources copy every LOB in full, at some speed cost.
+      // DataTruncationErrorPolicy below stops the task for any other truncation.
       SupportLobs: true,
-      FullLobMode: false,
-      LimitedSizeLobMode: true,
-      LobMaxSize: input.lobMaxSizeKiB,
+      FullLobMode: fullLobs,
+      LimitedSizeLobMode: !fullLobs,
+      ...(fullLobs ? { LobChunkSize: 64 } : { LobMaxSize: input.lobMaxSizeKiB }),
       BatchApplyEnabled: true,
     },
     FullLoadSettings: {
@@ -165,7 +173,9 @@ export function replicationSettings(input: ReplicationSettingsInput): Record<str
       RecoverableErrorCount: -1,
       RecoverableErrorInterval: 5,
       RecoverableErrorThrottling: true,
-      RecoverableErrorThrottlingMax: 1800,
+      // At most 5 minutes between retries, so a source back after an outage is read again well
+      // within the 30-minute SLO (the default cap of 1800 s is the whole SLO).
+      RecoverableErrorThrottlingMax: 300,
       // Apply conflicts mean dataengineering-db has diverged from the source (a row missing
       // or already there): stop. IGNORE_RECORD and LOG_ERROR drop the change; UPDATE_RECORD
       // inserts the missing row without its LOB columns.

@@ -109,12 +109,18 @@ export const ReplicaDatabaseSchema = z
   })
   .describe('dataengineering-db, the target of the replication.');
 
+/** The DCU values DMS Serverless accepts (API reference, ComputeConfig). */
+export const DMS_CAPACITY_UNITS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384] as const;
+const capacityUnits = () =>
+  z.union(
+    DMS_CAPACITY_UNITS.map((n) => z.literal(n)),
+    { error: `a DMS capacity in DCUs: one of ${DMS_CAPACITY_UNITS.join(', ')}` },
+  );
+
 const ServerlessDmsSchema = z.strictObject({
   mode: z.literal('serverless').describe('DMS Serverless: capacity scales between the two bounds.'),
-  minCapacityUnits: wholeNumber('DCUs', 1, 384).default(1).describe('Lowest DMS capacity units. @default 1'),
-  maxCapacityUnits: wholeNumber('DCUs', 1, 384)
-    .default(16)
-    .describe('Highest DMS capacity units. @default 16'),
+  minCapacityUnits: capacityUnits().default(1).describe('Lowest DMS capacity units. @default 1'),
+  maxCapacityUnits: capacityUnits().default(16).describe('Highest DMS capacity units. @default 16'),
   multiAz: z
     .boolean()
     .default(true)
@@ -152,8 +158,9 @@ export const ReplicationSchema = z
     lobMaxSizeKiB: wholeNumber('KiB', 1, 102_400)
       .default(1024)
       .describe(
-        'Largest LOB (text, bytea, json) DMS copies in limited LOB mode; a larger one fails the task instead of ' +
-          'being truncated. @default 1024',
+        'Largest LOB (text, bytea, json) DMS copies from a PostgreSQL source in limited LOB mode; a larger one ' +
+          'fails the task instead of being truncated. MySQL sources copy LOBs in full mode (their endpoint cannot ' +
+          'fail on truncation). @default 1024',
       ),
   })
   .prefault({})

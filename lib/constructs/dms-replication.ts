@@ -1,4 +1,4 @@
-import { Fn, Stack } from 'aws-cdk-lib';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
 import * as dms from 'aws-cdk-lib/aws-dms';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
@@ -31,6 +31,12 @@ export interface DmsReplicationProps {
   /** Task settings JSON (lib/config/replication-mapping.ts). */
   readonly settings: Record<string, unknown>;
   readonly compute: DmsCompute;
+  /**
+   * Construct paths of the source and target endpoints: a replaced endpoint gets a new ARN,
+   * which a started serverless replication cannot take in place either.
+   * @default - none
+   */
+  readonly endpointPaths?: readonly string[];
 }
 
 /**
@@ -59,7 +65,25 @@ export class DmsReplication extends Construct {
 
   constructor(scope: Construct, id: string, props: DmsReplicationProps) {
     super(scope, id);
-    this.settingsHash = settingsHash(props.tableMappings, props.settings);
+    // Everything of the replication CloudFormation would otherwise modify in place, which a started
+    // DMS Serverless replication refuses: mappings, settings, capacity and where it runs. Literals
+    // only (construct paths stand for the endpoints and groups): a token's text is not stable.
+    this.settingsHash = settingsHash(props.tableMappings, {
+      settings: props.settings,
+      compute:
+        props.compute.kind === 'serverless'
+          ? {
+              minCapacityUnits: props.compute.minCapacityUnits,
+              maxCapacityUnits: props.compute.maxCapacityUnits,
+              multiAz: props.compute.multiAz,
+              // The subnet group is referenced by its (fixed) identifier: a change of its subnets
+              // updates it in place, and the replication keeps pointing at it.
+              subnetGroup: literalOrNone(props.compute.subnetGroupIdentifier),
+              securityGroup: props.compute.securityGroup.node.path,
+            }
+          : { instance: literalOrNone(props.compute.instance.identifier) },
+      endpoints: props.endpointPaths ?? [],
+    });
     const compute = props.compute;
     this.kind = compute.kind;
     // The last field of a DMS ARN (arn:aws:dms:<region>:<account>:<type>:<id>) is the resource id.
@@ -116,4 +140,9 @@ export class DmsReplication extends Construct {
       };
     }
   }
+}
+
+/** A value for the settings hash: a literal as it is, a token as nothing (its text changes between synths). */
+function literalOrNone(value: string): string | null {
+  return Token.isUnresolved(value) ? null : value;
 }

@@ -83,6 +83,10 @@ export class DmsSourceEndpoint extends Construct {
               pluginName: 'test-decoding',
               // A LOB larger than the task's LobMaxSize fails the task instead of being truncated.
               failTasksOnLobTruncation: true,
+              // No DDL capture: it would need the awsdms_ddl_audit table and an event trigger in
+              // production trackman-backend, created by an rds_superuser. Schema changes are handled
+              // by the runbook (a changed table is reloaded).
+              captureDdls: false,
             },
           }
         : {
@@ -92,6 +96,9 @@ export class DmsSourceEndpoint extends Construct {
           }),
     });
     this.endpointArn = this.endpoint.ref;
+    // DMS tests the connection when the endpoint is used: its access role's policy (GetSecretValue,
+    // kms:Decrypt) must exist by then, not only the role.
+    this.endpoint.node.addDependency(this.accessRole);
 
     // The source admits DMS on its port, and DMS may reach it there: by security group within a
     // VPC or across a peering, by address range across a Transit Gateway (as SourceConnection does).

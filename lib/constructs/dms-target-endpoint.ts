@@ -45,5 +45,7 @@ export class DmsPostgresTargetEndpoint extends Construct {
       },
     });
     this.endpointArn = this.endpoint.ref;
+    // The access role's policy must exist before DMS first uses the endpoint.
+    this.endpoint.node.addDependency(this.accessRole);
   }
 }

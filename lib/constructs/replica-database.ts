@@ -10,6 +10,13 @@ import type { ReplicaDatabaseConfig } from '../config';
 import { LogsKey } from './logs-key';
 
 /** What the replication (and the internal application) need to reach dataengineering-db. */
+/**
+ * Characters a generated or rotated password never contains: RDS forbids / @ " and space, the
+ * rest upsets shells and connection strings, and AWS DMS rejects ; . : + in endpoint passwords
+ * (https://docs.aws.amazon.com/dms/latest/userguide/security_iam_secretsmanager.html).
+ */
+export const PASSWORD_EXCLUDED_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\.,=';
+
 export interface ReplicaDatabaseTarget {
   /** Writer endpoint; tokens when the database is created here. */
   readonly endpoint: { readonly host: string; readonly port: number };
@@ -115,6 +122,7 @@ export class ReplicaDatabase extends Construct implements ReplicaDatabaseTarget 
     const secret = new rds.DatabaseSecret(this, 'Secret', {
       username: MASTER_USERNAME,
       encryptionKey: this.secretKey,
+      excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
     });
     // A retained instance without its secret would leave no one knowing the master password.
     secret.applyRemovalPolicy(removalPolicy);
@@ -289,6 +297,7 @@ export class ReplicaDatabase extends Construct implements ReplicaDatabaseTarget 
     );
     this.instance.addRotationSingleUser({
       automaticallyAfter: Duration.days(database.credentialsRotationDays),
+      excludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
       vpcSubnets: props.subnets,
       securityGroup: rotationSecurityGroup,
     });

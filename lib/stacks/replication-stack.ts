@@ -94,7 +94,6 @@ export class ReplicationStack extends Stack {
       compute = { kind: 'instance', instance: this.instance };
     }
 
-    const settings = replicationSettings(config.replication);
     const sourceEndpoints = new Map<string, DmsSourceEndpoint>();
     const replications: DmsReplication[] = [];
     const controlLogsKey = new LogsKey(this, 'ControlLogsKey', {
@@ -114,8 +113,9 @@ export class ReplicationStack extends Stack {
         sourceEndpointArn: sourceEndpoint.endpointArn,
         targetEndpointArn: this.targetEndpoint.endpointArn,
         tableMappings: tableMappings(source),
-        settings,
+        settings: replicationSettings({ ...config.replication, engine: source.engine }),
         compute,
+        endpointPaths: [sourceEndpoint.endpoint.node.path, this.targetEndpoint.endpoint.node.path],
       });
       replications.push(replication);
 

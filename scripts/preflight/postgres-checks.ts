@@ -46,6 +46,8 @@ export interface PostgresDmsFacts {
   readonly rdsReplicationMember: boolean | null;
   readonly maxReplicationSlots: number;
   readonly replicationSlots: readonly string[];
+  /** Logical slots no session reads: left behind by a stopped or deleted DMS replication, holding WAL. */
+  readonly inactiveLogicalSlots?: readonly string[];
   readonly maxWalSenders: number;
   readonly activeWalSenders: number;
   readonly walSenderTimeoutMs: number;
@@ -120,6 +122,18 @@ export function postgresDmsFindings(facts: PostgresDmsFacts): Finding[] {
           `${usedSlots} of max_replication_slots ${facts.maxReplicationSlots} in use${slotNames}; DMS needs ` +
             `${SLOTS_PER_TASK} free: raise max_replication_slots${rds ? ' in the DB parameter group' : ''} ` +
             'or drop slots no task uses (a slot outlives its task)',
+        ),
+  );
+
+  const inactive = facts.inactiveLogicalSlots ?? [];
+  findings.push(
+    inactive.length === 0
+      ? pass('inactive-slots', 'no logical replication slot is left unread')
+      : fail(
+          'inactive-slots',
+          `logical slot(s) ${inactive.join(', ')} are not read by any session and hold write-ahead log until ` +
+            'the disk fills: resume the replication that owns one, or drop a slot DMS left behind ' +
+            "(SELECT pg_drop_replication_slot('<name>'))",
         ),
   );
 

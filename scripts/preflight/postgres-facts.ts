@@ -151,6 +151,7 @@ export async function fetchPostgresDmsFacts(
     rds_replication: boolean | null;
     max_replication_slots: number;
     slots: string[];
+    inactive_slots: string[];
     max_wal_senders: number;
     wal_senders: number;
     wal_sender_timeout_ms: number;
@@ -163,6 +164,8 @@ export async function fetchPostgresDmsFacts(
                  THEN pg_has_role(current_user, 'rds_replication', 'MEMBER') END AS rds_replication,
             current_setting('max_replication_slots')::int AS max_replication_slots,
             ARRAY(SELECT slot_name::text FROM pg_replication_slots ORDER BY slot_name) AS slots,
+            ARRAY(SELECT slot_name::text FROM pg_replication_slots
+                  WHERE slot_type = 'logical' AND NOT active ORDER BY slot_name) AS inactive_slots,
             current_setting('max_wal_senders')::int AS max_wal_senders,
             (SELECT count(*) FROM pg_stat_replication)::int AS wal_senders,
             (SELECT setting::int FROM pg_settings WHERE name = 'wal_sender_timeout') AS wal_sender_timeout_ms
@@ -178,6 +181,7 @@ export async function fetchPostgresDmsFacts(
     rdsReplicationMember: row.rds_replication,
     maxReplicationSlots: row.max_replication_slots,
     replicationSlots: row.slots,
+    inactiveLogicalSlots: row.inactive_slots,
     maxWalSenders: row.max_wal_senders,
     activeWalSenders: row.wal_senders,
     walSenderTimeoutMs: row.wal_sender_timeout_ms,

@@ -142,7 +142,7 @@ describe('replication settings', () => {
         RecoverableErrorCount: -1,
         RecoverableErrorInterval: 5,
         RecoverableErrorThrottling: true,
-        RecoverableErrorThrottlingMax: 1800,
+        RecoverableErrorThrottlingMax: 300,
         ApplyErrorDeletePolicy: 'STOP_TASK',
         ApplyErrorInsertPolicy: 'STOP_TASK',
         ApplyErrorUpdatePolicy: 'STOP_TASK',
@@ -173,6 +173,22 @@ describe('replication settings', () => {
   test('the LOB limit comes from replication.lobMaxSizeKiB (default 1024)', () => {
     const settings = replicationSettings(validateConfig(devLike, 'dev').replication);
     expect(settings.TargetMetadata).toMatchObject({ LimitedSizeLobMode: true, LobMaxSize: 1024 });
+  });
+});
+
+describe('LOB mode by engine', () => {
+  test('PostgreSQL sources copy LOBs in limited mode (the endpoint fails the task on truncation)', () => {
+    expect(replicationSettings({ lobMaxSizeKiB: 512 }).TargetMetadata).toMatchObject({
+      FullLobMode: false,
+      LimitedSizeLobMode: true,
+      LobMaxSize: 512,
+    });
+  });
+
+  test('MySQL sources copy every LOB in full: DMS would truncate a larger one with a warning only', () => {
+    const metadata = replicationSettings({ lobMaxSizeKiB: 512, engine: 'mysql' }).TargetMetadata;
+    expect(metadata).toMatchObject({ FullLobMode: true, LimitedSizeLobMode: false, LobChunkSize: 64 });
+    expect(metadata).not.toHaveProperty('LobMaxSize');
   });
 });
 

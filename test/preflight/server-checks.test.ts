@@ -48,11 +48,22 @@ describe('PostgreSQL server checks', () => {
       ['logical-replication', true],
       ['replication-role', true],
       ['replication-slots', true],
+      ['inactive-slots', true],
       ['wal-senders', true],
       ['wal-sender-timeout', true],
       ['heartbeat-schema', true],
     ]);
     expect(findings.every((f) => f.table === undefined)).toBe(true);
+  });
+
+  test('a logical slot no session reads fails, naming it and how to drop it', () => {
+    const detail = only(
+      postgresDmsFindings({ ...READY, inactiveLogicalSlots: ['dms_old_generation'] }),
+      'inactive-slots',
+    ).detail;
+    expect(detail).toContain('dms_old_generation');
+    expect(detail).toContain('pg_drop_replication_slot');
+    expect(only(postgresDmsFindings(READY), 'inactive-slots').passed).toBe(true);
   });
 
   test("the heartbeat schema is DMS's default, public", () => {

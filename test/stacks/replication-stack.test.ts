@@ -83,6 +83,26 @@ describe('replication stack: prod against dev (DMS Serverless)', () => {
     expect(after.identifier.slice(0, -8)).toBe(before.identifier.slice(0, -8));
   });
 
+  test('raising capacity also replaces a serverless replication (DMS refuses to modify a started one)', () => {
+    const bigger = copyOf(prodLike);
+    bigger.replication = {
+      ...bigger.replication,
+      dms: { mode: 'serverless', minCapacityUnits: 2, maxCapacityUnits: 32 },
+    };
+    const idOf = (template: Template) =>
+      Object.keys(template.findResources('AWS::DMS::ReplicationConfig'))[0];
+    expect(idOf(Template.fromStack(buildStageWith(bigger).replication!))).not.toBe(idOf(prod));
+    // The same config synthesized twice keeps its id: the hash takes no token text.
+    expect(idOf(Template.fromStack(buildStageWith(prodLike).replication!))).toBe(idOf(prod));
+  });
+
+  test('PostgreSQL sources capture no DDL: no audit table or event trigger in production', () => {
+    prod.hasResourceProperties('AWS::DMS::Endpoint', {
+      EndpointType: 'source',
+      PostgreSqlSettings: Match.objectLike({ CaptureDdls: false }),
+    });
+  });
+
   test('the mappings and settings are exactly those of the pure functions', () => {
     const config = validateConfig(prodLike, 'prod');
     prod.hasResourceProperties('AWS::DMS::ReplicationConfig', {

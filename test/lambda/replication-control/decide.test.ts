@@ -70,6 +70,32 @@ describe('planRequest', () => {
   });
 });
 
+describe('starting after a replacement', () => {
+  it('a new replication gets start-replication; an older generation back on a rollback is reloaded', () => {
+    const plan = planRequest(req('Update', 'AfterChange', { settingsHash: 'old', arn: `${ARN}OLD` }));
+    expect(plan).toMatchObject({ goal: 'running', reloadIfRun: true });
+    expect(nextStep('running', state('created'), SUBJECT, undefined, true)).toEqual({
+      kind: 'start',
+      type: 'start-replication',
+    });
+    // Its target tables were truncated and loaded by the newer one: resuming would miss rows.
+    expect(nextStep('running', state('stopped', { hasRun: true }), SUBJECT, undefined, true)).toEqual({
+      kind: 'start',
+      type: 'reload-target',
+    });
+  });
+
+  it('a modified replication in place resumes', () => {
+    expect(planRequest(req('Update', 'AfterChange', { settingsHash: 'old', arn: ARN }))).not.toHaveProperty(
+      'reloadIfRun',
+    );
+    expect(nextStep('running', state('stopped', { hasRun: true }), SUBJECT)).toEqual({
+      kind: 'start',
+      type: 'resume-processing',
+    });
+  });
+});
+
 describe('classify', () => {
   it.each([
     ['running', 'running'],
