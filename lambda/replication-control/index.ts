@@ -60,6 +60,16 @@ function isTransient(error: unknown): boolean {
   );
 }
 
+/**
+ * Seconds after a request during which DMS's AccessDenied is taken for IAM still spreading the
+ * start/stop policy created just before (IAM changes are eventually consistent), and polled again.
+ */
+export const IAM_PROPAGATION_SECONDS = 120;
+
+function isAccessDenied(error: unknown): boolean {
+  return error instanceof Error && /AccessDenied/.test(error.name);
+}
+
 function physicalIdOf(request: ControlRequest): string {
   const { role, identifier, arn } = request.properties;
   if (
@@ -84,6 +94,7 @@ async function act(
   state: ReplicationState | undefined,
   step: Step,
   subject: ReturnType<typeof subjectOf>,
+  requestedAt: number,
 ): Promise<Step> {
   if (step.kind === 'fail') throw new ControlError(step.reason);
   if (state === undefined || (step.kind !== 'start' && step.kind !== 'stop')) return step;
@@ -100,6 +111,10 @@ async function act(
       return { kind: 'wait' };
     }
     if (step.kind === 'stop' && isNotFound(error)) return { kind: 'done' };
+    if (isAccessDenied(error) && (Date.now() - requestedAt) / 1000 < IAM_PROPAGATION_SECONDS) {
+      logger.warn('DMS denied the action; the policy may still be spreading, polling again', { action });
+      return { kind: 'wait' };
+    }
     throw new ControlError(dmsError(subject, action, error));
   }
   metrics.addDimension('action', step.kind);
@@ -134,7 +149,13 @@ async function onEvent(event: unknown): Promise<OnEventResult> {
     return { PhysicalResourceId: physicalId, [WAIT_KEY]: { goal: 'none', requestedAt, startIssued: false } };
   }
   const reloadIfRun = plan.reloadIfRun ?? false;
-  const step = await act(api, state, nextStep(plan.goal, state, subject, undefined, reloadIfRun), subject);
+  const step = await act(
+    api,
+    state,
+    nextStep(plan.goal, state, subject, undefined, reloadIfRun),
+    subject,
+    requestedAt,
+  );
   return {
     PhysicalResourceId: physicalId,
     [WAIT_KEY]: {
@@ -174,6 +195,7 @@ async function isComplete(event: unknown): Promise<IsCompleteResult> {
     state,
     nextStep(wait.goal, state, subject, progress, wait.reloadIfRun ?? false),
     subject,
+    wait.requestedAt,
   );
   logger.info('Replication control poll', {
     identifier,

@@ -330,6 +330,27 @@ describe('Update', () => {
     expect(dms).toHaveReceivedCommandTimes(StopReplicationCommand, 1);
   });
 
+  it('polls again when DMS denies a start while the new start/stop policy is still spreading', async () => {
+    const after = request('Create', 'AfterChange');
+    describesAs(replication('created'));
+    const denied = Object.assign(new Error('not authorized to perform dms:StartReplication'), {
+      name: 'AccessDeniedException',
+      $metadata: {},
+    });
+    dms.on(StartReplicationCommand).rejects(denied);
+
+    const starting = await onEvent(after);
+    expect(starting.ReplicationControl.startIssued).toBe(false);
+
+    dms.reset();
+    describesAs(replication('created'));
+    dms.on(StartReplicationCommand).resolves({});
+    expect(await isComplete(poll(after, starting))).toBe(false);
+    expect(dms).toHaveReceivedCommandWith(StartReplicationCommand, {
+      StartReplicationType: 'start-replication',
+    });
+  });
+
   it('a task stopped for a modification is resumed with StartReplicationTask resume-processing', async () => {
     dms.on(DescribeReplicationTasksCommand).resolves({
       ReplicationTasks: [
@@ -425,13 +446,15 @@ describe('DMS errors', () => {
     expect(await isComplete(poll(event, result))).toBe(false);
   });
 
-  it('an access error on start fails with a bounded message naming the action', async () => {
+  it('an access error on start that outlasts IAM propagation fails with a bounded message naming the action', async () => {
     describesAs(replication('created'));
     const denied = Object.assign(new Error(`not authorized ${'a'.repeat(MB)}`), {
       name: 'AccessDeniedException',
     });
     dms.on(StartReplicationCommand).rejects(denied);
-    const error = await failure(request('Create', 'AfterChange'));
+    const create = request('Create', 'AfterChange');
+    const first = await onEvent(create);
+    const error = await failure(poll(create, waited(first, 200)));
     expect(error.message).toMatch(
       /^Start \(start-replication\) of DMS Serverless replication trackman-dev-dedb failed: AccessDeniedException: not authorized a+\.\.\.$/,
     );
