@@ -29,8 +29,8 @@ describe('cfn-lint', () => {
     });
     const assembly = app.synth();
     const templates = assembly.stacksRecursively.map((stack) => stack.templateFullPath);
-    // Network, lake storage, replica database, alerting and ingestion, in dev and prod.
-    expect(templates.length).toBe(12);
+    // Network, lake storage, replica database, alerting, replication, ingestion and operations, in dev and prod.
+    expect(templates.length).toBe(14);
     expect(readdirSync(outdir).length).toBeGreaterThan(0);
 
     // The package has no __main__; its console script is cfnlint.runner.main (as `cfn-lint` runs it).

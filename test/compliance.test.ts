@@ -19,6 +19,7 @@ describe.each(Object.keys(ENVIRONMENTS))('AwsSolutions checks (%s)', (environmen
       'Ingestion',
       'LakeStorage',
       'Network',
+      'Operations',
       ...(loadConfig(environment).replication.enabled ? ['ReplicaDatabase', 'Replication'] : []),
     ]);
   });

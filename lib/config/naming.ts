@@ -82,3 +82,6 @@ export function lakeTables(config: { readonly sources: readonly SourceConfig[] }
 }[] {
   return config.sources.flatMap((source) => source.tables.map((table) => ({ source, table })));
 }
+
+/** The Project cost-allocation tag value: every resource carries Project, Environment and Component. */
+export const PROJECT_TAG = 'trackman-data-platform';

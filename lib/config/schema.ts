@@ -7,6 +7,8 @@
  * path and the value received.
  */
 import { z } from 'zod';
+import { AuditSchema } from './audit-schema';
+import { BackupSchema } from './backup-schema';
 import { deploySafetyIssues } from './deploy-safety';
 import { tableSlug } from './naming';
 import { replicationBudgetIssues } from './replication-budget';
@@ -497,6 +499,8 @@ export const EnvironmentConfigSchema = z
     ingestion: IngestionSchema,
     slo: SloSchema,
     replication: ReplicationSchema,
+    audit: AuditSchema,
+    backup: BackupSchema,
     alarmEmails: z
       .array(z.email({ error: 'an e-mail address' }))
       .min(1, { error: 'at least one e-mail address' })

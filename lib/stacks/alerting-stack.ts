@@ -1,4 +1,5 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
@@ -14,13 +15,17 @@ export interface AlertingStackProps extends StackProps {
  * replication and operations can all publish to it without depending on each other.
  */
 export class AlertingStack extends Stack {
-  public readonly alarmTopic: sns.ITopic;
+  public readonly alarmTopic: sns.Topic;
+  /** The topic's key: services that publish as themselves (Budgets, Cost Anomaly Detection) need its use. */
+  public readonly alarmTopicKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: AlertingStackProps) {
     super(scope, id, props);
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+    const alarms = new AlarmTopic(this, 'Alarms', {
       emails: props.config.alarmEmails,
       removalPolicy: removalPolicy(props.config),
-    }).topic;
+    });
+    this.alarmTopic = alarms.topic;
+    this.alarmTopicKey = alarms.key;
   }
 }

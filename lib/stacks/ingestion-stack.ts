@@ -37,6 +37,8 @@ export interface IngestionStackProps extends StackProps {
 export class IngestionStack extends Stack {
   public readonly workflow: IngestionWorkflow;
   public readonly jobs: TableIngestionJob[];
+  /** start-ingestion, the Glue failure notifier and the job-state rule (the operations stack alarms on them). */
+  public readonly triggers: IngestionTriggers;
 
   constructor(scope: Construct, id: string, props: IngestionStackProps) {
     super(scope, id, props);
@@ -109,7 +111,7 @@ export class IngestionStack extends Stack {
       removalPolicy: policy,
     });
 
-    new IngestionTriggers(this, 'Triggers', {
+    this.triggers = new IngestionTriggers(this, 'Triggers', {
       environment: config.name,
       databaseTrigger: config.sources.some((source) => source.engine === 'postgres'),
       enabled: config.ingestion.enabled,

@@ -1,15 +1,16 @@
 import { Stack, Stage, Tags, type StackProps, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config';
+import { PROJECT_TAG, type EnvironmentConfig } from '../config';
 import { AlertingStack } from '../stacks/alerting-stack';
 import { IngestionStack } from '../stacks/ingestion-stack';
 import { LakeStorageStack } from '../stacks/lake-storage-stack';
 import { NetworkStack } from '../stacks/network-stack';
+import { OperationsStack } from '../stacks/operations-stack';
 import { ReplicaDatabaseStack } from '../stacks/replica-database-stack';
 import { ReplicationStack } from '../stacks/replication-stack';
 
 /** The cost-allocation tag values; every resource carries Project, Environment and Component. */
-export const PROJECT_TAG = 'trackman-data-platform';
+export { PROJECT_TAG };
 
 export interface EnvironmentStageProps extends StageProps {
   readonly config: EnvironmentConfig;
@@ -29,6 +30,8 @@ export class EnvironmentStage extends Stage {
   /** AWS DMS into dataengineering-db; undefined when replication.enabled is false. */
   public readonly replication?: ReplicationStack;
   public readonly ingestion: IngestionStack;
+  /** Freshness probe, alarms and dashboard; deployed last. */
+  public readonly operations: OperationsStack;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { config } = props;
@@ -108,5 +111,32 @@ export class EnvironmentStage extends Stage {
         alarmTopic: this.alerting.alarmTopic,
       }),
     );
+
+    // --- Operations: probe, alarms and dashboard over every other stack, deployed last ---
+    this.operations = tagged(
+      new OperationsStack(this, 'Operations', {
+        ...stackProps('operations', 'freshness probe, alarms on every component and the dashboard'),
+        vpc: this.network.vpc,
+        dataSubnets: this.network.dataSubnets,
+        lakeKey: this.lakeStorage.lakeKey,
+        alarmTopic: this.alerting.alarmTopic,
+        alarmTopicForServices: { topic: this.alerting.alarmTopic, key: this.alerting.alarmTopicKey },
+        stateMachine: this.ingestion.workflow.stateMachine,
+        jobStateRule: this.ingestion.triggers.jobStateRule,
+        ingestionFunctions: {
+          'start-ingestion': this.ingestion.triggers.startIngestion.function,
+          'glue-failure-notifier': this.ingestion.triggers.failureNotifier.function,
+        },
+        replica: this.replicaDatabase,
+        replicaInstance: this.replicaDatabase?.instance,
+        replications: this.replication?.replications,
+      }),
+    );
+    for (const stack of this.node.children) {
+      if (stack instanceof Stack && stack !== this.operations) {
+        this.operations.addStackDependency(stack, 'operations watches every other stack and deploys last');
+      }
+    }
+    // --- end of operations ---
   }
 }

@@ -35,6 +35,16 @@ describe('docs/configuration.md', () => {
       "## `replication.database` with `mode: 'existing'`",
       "## `replication.dms` with `mode: 'serverless'`",
       "## `replication.dms` with `mode: 'instance'`",
+      '## `audit`',
+      "## `audit.trail` with `mode: 'create'`",
+      "## `audit.trail` with `mode: 'organization'`",
+      "## `audit.trail` with `mode: 'off'`",
+      '## `audit.budget`',
+      '## `audit.costAnomalies`',
+      '## `backup`',
+      '## `backup.crossRegionCopy`',
+      '## `backup.vaultLock`',
+      '## `backup.restoreTesting`',
       '## `features`',
     ]);
   });

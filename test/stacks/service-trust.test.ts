@@ -23,6 +23,10 @@ const EXPECTED: Record<string, string[]> = {
   // Enhanced monitoring of dataengineering-db (lib/constructs/replica-database.ts).
   'monitoring.rds.amazonaws.com': ['ArnLike:aws:SourceArn', 'StringEquals:aws:SourceAccount'],
   'glue.amazonaws.com': [],
+  // AWS Backup's and CloudTrail's log-delivery role: their guides name no confused-deputy keys for the
+  // roles they assume, and a condition the service does not send would stop every backup or log delivery.
+  'backup.amazonaws.com': [],
+  'cloudtrail.amazonaws.com': [],
 };
 /** Roles of CDK's own custom resource providers (singletons aws-cdk-lib creates, not configurable here). */
 const CDK_PROVIDER_ROLE = /^Custom.*CustomResourceProviderRole/;

@@ -19,6 +19,7 @@ describe.each(Object.keys(ENVIRONMENTS))('%s stage', (env) => {
       [`trackman-${env}-alerting`, ...where],
       ...(config.replication.enabled ? [[`trackman-${env}-replication`, ...where]] : []),
       [`trackman-${env}-ingestion`, ...where],
+      [`trackman-${env}-operations`, ...where],
     ]);
   });
 
@@ -33,6 +34,7 @@ describe.each(Object.keys(ENVIRONMENTS))('%s stage', (env) => {
     ['alerting', 'alerting'],
     ['replication', 'replication'],
     ['ingestion', 'ingestion'],
+    ['operations', 'operations'],
   ] as const)(
     '%s: stack tags and every taggable resource carry Project, Environment and Component',
     (key, component) => {
