@@ -35,11 +35,12 @@ const CreateTrailSchema = z.strictObject({
     ),
   lakeDataEvents: z
     .enum(LAKE_DATA_EVENTS, { error: "'none', 'writes' or 'reads-and-writes'" })
-    .default('none')
+    .default('reads-and-writes')
     .describe(
       "S3 data events of the lake bucket's objects, selected by advanced event selectors: 'writes' records " +
         "PutObject, DeleteObject and the like; 'reads-and-writes' also every GetObject, which the ingestion " +
-        'jobs and Athena make in bulk. Data events cost per 100,000 events: see the README. @default "none"',
+        'jobs and Athena make in bulk, so who read which lake data is on record. Data events cost per 100,000 ' +
+        'events: see the README. @default "reads-and-writes"',
     ),
 });
 
