@@ -26,7 +26,12 @@ describe('audit config: defaults', () => {
     const config = copyOf(devLike);
     delete config.audit;
     expect(validateConfig(config, 'dev').audit).toEqual({
-      trail: { mode: 'create', bucketRetentionDays: 365, cloudWatchLogs: true, lakeDataEvents: 'reads-and-writes' },
+      trail: {
+        mode: 'create',
+        bucketRetentionDays: 365,
+        cloudWatchLogs: true,
+        lakeDataEvents: 'reads-and-writes',
+      },
       budget: { actualThresholdPercent: 80, forecastThresholdPercent: 100, scope: 'environment-tags' },
       costAnomalies: { thresholdUsd: 100 },
     });
