@@ -73,11 +73,13 @@ export const BudgetSchema = z
       .describe("Alert when the month's forecast cost passes this share of monthlyBudgetUsd. @default 100"),
     scope: z
       .enum(['environment-tags', 'account'], { error: "'environment-tags' or 'account'" })
-      .default('environment-tags')
+      .default('account')
       .describe(
-        "'environment-tags': only costs tagged Project and Environment with this environment's values " +
-          '(the cost allocation tags must be activated in the Billing console, see the README). ' +
-          '\'account\': every cost of the account. @default "environment-tags"',
+        "'account': every cost of the account; right when each environment has an account of its own, as dev " +
+          'and prod do, and it counts what cannot be tagged (custom metrics, data transfer) and needs no tag ' +
+          "activation. 'environment-tags': only costs tagged Project and Environment with this environment's " +
+          'values, for a shared account; the cost allocation tags must be activated in the Billing console first ' +
+          '(see the README), or the budget reads 0. @default "account"',
       ),
   })
   .prefault({})

@@ -32,7 +32,7 @@ describe('audit config: defaults', () => {
         cloudWatchLogs: true,
         lakeDataEvents: 'reads-and-writes',
       },
-      budget: { actualThresholdPercent: 80, forecastThresholdPercent: 100, scope: 'environment-tags' },
+      budget: { actualThresholdPercent: 80, forecastThresholdPercent: 100, scope: 'account' },
       costAnomalies: { thresholdUsd: 100 },
     });
   });

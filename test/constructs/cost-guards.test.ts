@@ -45,7 +45,11 @@ describe.each([
   ['dev', validateConfig(devLike, 'dev'), DEV_ACCOUNT, 300],
   ['prod', validateConfig(prodLike, 'prod'), PROD_ACCOUNT, 2000],
 ])('CostGuards (%s-like)', (name, config, account, budgetUsd) => {
-  const { stack, alarms, template } = build(config);
+  // The tag-filtered scope a shared account needs; the default, 'account', is tested below.
+  const { stack, alarms, template } = build({
+    ...config,
+    audit: { ...config.audit, budget: { ...config.audit.budget, scope: 'environment-tags' } },
+  });
   const topicRef = { Ref: stack.getLogicalId(alarms.topic.node.defaultChild as never) };
 
   test('a monthly cost budget of monthlyBudgetUsd, filtered to the environment by its cost allocation tags', () => {
