@@ -98,3 +98,13 @@ export const PROBE_METRIC = {
 
 /** The Powertools service name, a dimension of every metric. */
 export const PROBE_SERVICE = 'freshness-probe';
+
+/**
+ * Seconds a run may spend measuring. Tables not reached by then are reported as failed
+ * measurements (so the failure alarms page and the metrics of the tables measured are still
+ * published), instead of Lambda ending the run at its timeout with nothing published. The
+ * function's timeout leaves room for one more query at its statement timeout and the publish.
+ */
+export const RUN_BUDGET_SECONDS = 195;
+/** The function timeout: the run budget, one statement timeout (15 s) and the publish. */
+export const FUNCTION_TIMEOUT_SECONDS = 240;

@@ -7,6 +7,7 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { instrumentHandler, logger, metrics, tracer } from '../shared/powertools';
+import { RUN_BUDGET_SECONDS } from './contract';
 import { openDatabase } from './databases';
 import { parseProbeConfig, parseProbeInput } from './input';
 import { metricRecords, publishRecords } from './metrics';
@@ -45,6 +46,7 @@ export const handler = instrumentHandler('freshness-probe', async (event): Promi
   };
   const deps: ProbeDeps = {
     now: () => Date.now(),
+    deadline: Date.now() + RUN_BUDGET_SECONDS * 1000,
     readWatermark: async (source, table) => {
       try {
         const object = await s3.send(

@@ -27,6 +27,11 @@ export interface ProbeDeps {
   readonly readWatermark: (source: string, table: ProbeTable) => Promise<Watermark | undefined>;
   readonly openSource: (source: ProbeSource) => Promise<Database>;
   readonly openReplica: (replica: ProbeReplica) => Promise<Database>;
+  /**
+   * Epoch ms after which no new table is measured; the ones left are reported as failed.
+   * @default - no deadline
+   */
+  readonly deadline?: number;
 }
 
 /** What was found for one table and destination. */
@@ -216,6 +221,17 @@ async function probeSource(
   const results: Measurement[] = [];
   try {
     for (const table of source.tables) {
+      if (deps.deadline !== undefined && deps.now() > deps.deadline) {
+        const reason = 'not measured: the run used its time budget before this table (a slow source?)';
+        for (const destination of table.replicaSchema === undefined
+          ? (['lake'] as const)
+          : (['lake', 'dataengineering-db'] as const)) {
+          const skipped = measurement(source.name, table, destination);
+          skipped.failures.push(reason);
+          results.push(skipped);
+        }
+        continue;
+      }
       const { lake, watermark, sourceCount } = await measureLake(input, deps, source, table, sourceDb);
       results.push(lake);
       if (table.replicaSchema === undefined) continue;

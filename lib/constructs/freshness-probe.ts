@@ -20,6 +20,7 @@ import {
   type ProbeMode,
   type ProbeSource,
   type ProbeTable,
+  FUNCTION_TIMEOUT_SECONDS,
 } from '../../lambda/freshness-probe/contract';
 import type { SourceConfig, TableConfig } from '../config';
 import type { LogsKey } from './logs-key';
@@ -196,7 +197,7 @@ export class FreshnessProbe extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       // Under the 5-minute interval, so two runs never overlap.
-      timeout: Duration.minutes(4),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
     });
     this.function = probe.function;
     // NodeFunction has no VPC props yet: the function is placed in the data subnets here.

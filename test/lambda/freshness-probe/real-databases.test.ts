@@ -351,3 +351,21 @@ describe('failures stay with their table or source', () => {
     expect(m.lag).toBeUndefined();
   });
 });
+
+describe('the run budget', () => {
+  it('reports the tables it did not reach as failed measurements instead of running out of time', async () => {
+    const now = Date.now();
+    const results = await runProbe(input('freshness', [pgSource()]), {
+      ...deps(now, {}),
+      deadline: now - 1,
+    });
+    expect(results.length).toBeGreaterThan(0);
+    for (const m of results) {
+      expect(m.failures).toEqual([
+        'not measured: the run used its time budget before this table (a slow source?)',
+      ]);
+    }
+    // Every table of the source appears, with both destinations where it is replicated.
+    expect(results.filter((m) => m.destination === 'lake')).toHaveLength(pgSource().tables.length);
+  });
+});
