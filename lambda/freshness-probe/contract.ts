@@ -94,6 +94,11 @@ export const PROBE_METRIC = {
   reconciliationGapRows: 'ReconciliationGapRows',
   /** 1 for each measurement that could not be made (unreachable, denied, missing table, bad watermark). */
   probeFailures: 'ProbeFailures',
+  /**
+   * 1 per destination from every reconciliation run that got as far as publishing: its absence
+   * pages, since a reconciliation that never ends would otherwise look like an hour without gaps.
+   */
+  reconciliationRuns: 'ReconciliationRuns',
 } as const;
 
 /** The Powertools service name, a dimension of every metric. */

@@ -73,7 +73,7 @@ export const handler = instrumentHandler('freshness-probe', async (event): Promi
   };
 
   const measurements = await runProbe(input, deps);
-  publishRecords(metrics, metricRecords(measurements));
+  publishRecords(metrics, metricRecords(measurements, input.mode));
   let failures = 0;
   for (const m of measurements) {
     if (m.failures.length > 0) {

@@ -43,7 +43,10 @@ function tableValues(m: Measurement): MetricValue[] {
  * every measurement failed leaves the lag alarms without data (breaching) as well as
  * raising ProbeFailures.
  */
-export function metricRecords(measurements: readonly Measurement[]): MetricRecord[] {
+export function metricRecords(
+  measurements: readonly Measurement[],
+  mode: 'freshness' | 'reconciliation' = 'freshness',
+): MetricRecord[] {
   const perTable = measurements.map((m) => ({
     dimensions: { source: m.source, table: m.table, destination: m.destination },
     values: tableValues(m),
@@ -68,6 +71,9 @@ export function metricRecords(measurements: readonly Measurement[]): MetricRecor
     }
     const failed = of.filter((m) => m.failures.length > 0).length;
     values.push({ name: PROBE_METRIC.probeFailures, unit: 'Count', value: failed });
+    if (mode === 'reconciliation') {
+      values.push({ name: PROBE_METRIC.reconciliationRuns, unit: 'Count', value: 1 });
+    }
     return { dimensions: { destination }, values };
   });
   return [...perTable, ...summaries];

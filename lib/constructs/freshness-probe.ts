@@ -396,9 +396,26 @@ export class FreshnessProbe extends Construct {
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
-        // No datapoint: no window was closed this hour (every table skipped); a dead probe pages
-        // through the lag and failure alarms.
+        // No datapoint: no window was closed this hour (every table skipped); a reconciliation that
+        // never finishes pages through the heartbeat alarm below.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`${suffix}ReconciliationHeartbeatAlarm`, {
+        alarmDescription:
+          `Trackman ${props.environment}: no reconciliation of ${label} finished in two reconciliation intervals ` +
+          '(the run fails or outlasts its timeout, or its schedule stopped): rows lost without an error would go ' +
+          "unnoticed. The probe's log and its Errors alarm say why.",
+        metric: metric(
+          PROBE_METRIC.reconciliationRuns,
+          destination,
+          cloudwatch.Stats.SUM,
+          reconciliationInterval,
+        ),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     }
     const lakeThresholdMinutes = props.slo.lakeFreshnessMinutes * SLO_ALARM_SHARE;

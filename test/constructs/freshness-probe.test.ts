@@ -173,7 +173,8 @@ describe('FreshnessProbe', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
       (a) => a.Properties as Record<string, unknown> & { Dimensions: { Name: string; Value: string }[] },
     );
-    expect(alarms).toHaveLength(7);
+    // Per destination: lag, probe failures, reconciliation gap, reconciliation heartbeat; and the lake's unknown lag.
+    expect(alarms).toHaveLength(9);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Topic/) }]);
       expect(alarm.Namespace).toBe('TrackmanFreshness');
@@ -194,6 +195,14 @@ describe('FreshnessProbe', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       Period: 3600,
+    });
+    expect(find('ReconciliationRuns', 'lake')).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 2,
+      TreatMissingData: 'breaching',
     });
     expect(find('LakeLagUnknown', 'lake')).toMatchObject({
       EvaluationPeriods: 9,
@@ -218,7 +227,7 @@ describe('FreshnessProbe without dataengineering-db, and at scale', () => {
     const input = parseProbeInput(scheduleInputs(template)['rate(5 minutes)']);
     expect(input.replica).toBeUndefined();
     expect(input.sources.flatMap((s) => s.tables).filter((t) => t.replicaSchema !== undefined)).toEqual([]);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
   });
 
   it('fits 600 tables in a schedule input under 256 KB and an environment under 4 KB', () => {

@@ -80,14 +80,14 @@ describe.each([
       expect(last).toBe(stage.operations);
     });
 
-    test('wires the freshness probe: a function in the data subnets, two schedules, seven alarms', () => {
+    test('wires the freshness probe: a function in the data subnets, two schedules, nine alarms', () => {
       template.resourceCountIs('AWS::Scheduler::Schedule', 2);
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: Match.stringLikeRegexp('lake and replica lag'),
         VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
       });
       // Lake and replica: lag, probe failure, reconciliation gap; plus unknown lake lag.
-      expect(alarmsLike(template, 'FreshnessProbe')).toHaveLength(7);
+      expect(alarmsLike(template, 'FreshnessProbe')).toHaveLength(9);
       // Every table of the fixture is in the freshness input.
       const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule') as Resources);
       for (const schedule of schedules) {
@@ -219,8 +219,8 @@ describe.each([
 
     test('every alarm of the stack notifies on alarm and on OK', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
-      // probe 7, functions 6, workflow 4, Glue jobs 1, database 3, backup 3 (no cross-region copy)
-      expect(alarms.length).toBe(7 + 6 + 4 + 1 + 3 + 3);
+      // probe 9, functions 6, workflow 4, Glue jobs 1, database 3, backup 3 (no cross-region copy)
+      expect(alarms.length).toBe(9 + 6 + 4 + 1 + 3 + 3);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toHaveLength(1);
         expect(alarm.Properties.OKActions).toEqual(alarm.Properties.AlarmActions);
@@ -329,7 +329,7 @@ describe('replication off', () => {
 
   test('the probe measures the lake only; no database alarms; no replication section', () => {
     expect(stage.replication).toBeUndefined();
-    expect(alarmsLike(template, 'FreshnessProbe')).toHaveLength(4);
+    expect(alarmsLike(template, 'FreshnessProbe')).toHaveLength(5);
     expect(alarmsLike(template, 'FreshnessProbeReplica')).toHaveLength(0);
     expect(alarmsLike(template, 'DatabaseAlarms')).toHaveLength(0);
     const body = dashboardBody(template);

@@ -1,6 +1,7 @@
 /** The pure modules: timestamps, lag arithmetic, reconciliation windows and input checks. */
 import { parseProbeInput } from '../../../lambda/freshness-probe/input';
 import { keyedReplicaLag, lakeLag, timedReplicaLag, utcMillis } from '../../../lambda/freshness-probe/lag';
+import { metricRecords } from '../../../lambda/freshness-probe/metrics';
 import { parseWatermark } from '../../../lambda/freshness-probe/watermark';
 import {
   closedHour,
@@ -146,6 +147,45 @@ describe('input', () => {
     };
     expect(() => parseProbeInput(snapshotWithColumn)).toThrow(
       'sources[0].tables[0].column: expected a column for an incremental table',
+    );
+  });
+});
+
+describe('metric records', () => {
+  const measured = [
+    {
+      source: 's',
+      table: 'public.a',
+      destination: 'lake' as const,
+      lag: { seconds: 120, bound: 'exact' as const },
+      failures: [],
+      notes: [],
+    },
+    {
+      source: 's',
+      table: 'public.b',
+      destination: 'lake' as const,
+      lag: { seconds: 600, bound: 'exact' as const },
+      failures: ['x'],
+      notes: [],
+    },
+  ];
+  const summaryOf = (records: ReturnType<typeof metricRecords>) =>
+    records.find((r) => Object.keys(r.dimensions).length === 1 && r.dimensions.destination === 'lake');
+
+  it('summarises a destination with the worst lag and the number of failed measurements', () => {
+    const summary = summaryOf(metricRecords(measured));
+    expect(summary?.values).toEqual([
+      { name: 'LagSeconds', unit: 'Seconds', value: 600 },
+      { name: 'ProbeFailures', unit: 'Count', value: 1 },
+    ]);
+  });
+
+  it('a reconciliation run also publishes its heartbeat, which the heartbeat alarm needs', () => {
+    const summary = summaryOf(metricRecords(measured, 'reconciliation'));
+    expect(summary?.values).toContainEqual({ name: 'ReconciliationRuns', unit: 'Count', value: 1 });
+    expect(summaryOf(metricRecords(measured, 'freshness'))?.values.map((v) => v.name)).not.toContain(
+      'ReconciliationRuns',
     );
   });
 });
