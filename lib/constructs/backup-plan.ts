@@ -41,6 +41,11 @@ export interface DataBackupProps {
   /** Backup, copy and restore failures page here. */
   readonly alarmTopic: sns.ITopic;
   readonly config: DataBackupConfig;
+  /**
+   * The vault's name (see LockedBackupVault.vaultName).
+   * @default - a generated name
+   */
+  readonly vaultName?: string;
 }
 
 /**
@@ -74,6 +79,7 @@ export class DataBackup extends Construct {
     const stack = Stack.of(this);
 
     this.vault = new LockedBackupVault(this, 'Vault', {
+      vaultName: props.vaultName,
       vaultLock: settings.vaultLock,
       production: config.production,
       removalPolicy: removalPolicy(config),

@@ -11,6 +11,12 @@ export interface LockedBackupVaultProps {
   readonly production: boolean;
   /** What happens to the vault and its key when they leave the app. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * The vault's name. A fixed name keeps the vault's identity out of the construct tree: a new
+   * name is a new vault, without the recovery points, which a locked vault never gives up.
+   * @default - a name CloudFormation generates from the construct path
+   */
+  readonly vaultName?: string;
 }
 
 /**
@@ -39,6 +45,7 @@ export class LockedBackupVault extends Construct {
     });
 
     this.vault = new backup.BackupVault(this, 'Vault', {
+      backupVaultName: props.vaultName,
       encryptionKey: this.key,
       removalPolicy,
       lockConfiguration: this.locked

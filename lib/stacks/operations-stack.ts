@@ -148,6 +148,7 @@ export class OperationsStack extends Stack {
     // AWS Backup of the lake bucket and of a dataengineering-db this app created. The construct id
     // `Backup` holds the vault: renaming it replaces the vault (a test pins its logical id).
     const backup = new DataBackup(this, 'Backup', {
+      vaultName: `trackman-${config.name}-backup`,
       lakeBucket,
       databaseInstanceArn:
         props.replicaInstance !== undefined && database.mode === 'create'
