@@ -3,22 +3,15 @@
  * lib/config/rules/audit.ts): its defaults, and every way synth rejects it,
  * each with its exact message.
  */
-import { ConfigError, validateConfig, type EnvironmentConfigInput } from '../../lib/config';
+import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { copyOf, devLike, prodLike } from '../fixtures/configs';
+import { problemsAfter } from '../helpers/config-problems';
 
 type AuditInput = NonNullable<EnvironmentConfigInput['audit']>;
 
 /** Problems listed after setting `audit` on a copy of a fixture; [] when it validates. */
 function problemsWith(audit: unknown, base: EnvironmentConfigInput = devLike): readonly string[] {
-  const config = copyOf(base);
-  config.audit = audit as AuditInput;
-  try {
-    validateConfig(config, config.name);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
+  return problemsAfter((config) => (config.audit = audit as AuditInput), base);
 }
 
 describe('audit config: defaults', () => {

@@ -1,18 +1,7 @@
-import { ConfigError, validateConfig, type EnvironmentConfigInput } from '../../lib/config';
+import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { AWS_REGIONS } from '../../lib/config/rules';
 import { copyOf, devLike, prodLike } from '../fixtures/configs';
-
-function problemsAfter(edit: (config: EnvironmentConfigInput) => void, base = devLike): readonly string[] {
-  const config = copyOf(base);
-  edit(config);
-  try {
-    validateConfig(config, config.name);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { problemsAfter } from '../helpers/config-problems';
 
 describe('backup config: defaults', () => {
   test('an environment that says nothing gets continuous S3 backup, 35/35/365 days, a lock and weekly restore tests', () => {

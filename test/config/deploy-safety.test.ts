@@ -1,17 +1,8 @@
 import { buildApp } from '../../lib/app';
-import { ConfigError, ConfigErrors, validateConfig, type EnvironmentConfigInput } from '../../lib/config';
+import { ConfigErrors, type EnvironmentConfigInput } from '../../lib/config';
 import { catalogEncryptionConflicts } from '../../lib/config/cross-environment';
 import { devLike, prodLike } from '../fixtures/configs';
-
-function problemsOf(config: EnvironmentConfigInput): readonly string[] {
-  try {
-    validateConfig(config, config.name);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { problemsOf } from '../helpers/config-problems';
 
 const withNetwork = (network: Record<string, unknown>): EnvironmentConfigInput =>
   ({

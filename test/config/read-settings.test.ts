@@ -1,20 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { ConfigError, validateConfig, type EnvironmentConfigInput } from '../../lib/config';
+import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { bookingSource, copyOf, devLike, twoSources } from '../fixtures/configs';
+import { problemsAfter } from '../helpers/config-problems';
 import { buildStageWith } from '../helpers/synth';
-
-/** The problems validateConfig reports for a fixture changed by `edit`. */
-function problemsAfter(edit: (config: EnvironmentConfigInput) => void, base = devLike): readonly string[] {
-  const config = copyOf(base);
-  edit(config);
-  try {
-    validateConfig(config, config.name);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 type Lake = Record<string, unknown>;
 const lakeOf = (config: EnvironmentConfigInput, source: number, table: number) =>

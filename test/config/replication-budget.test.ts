@@ -1,23 +1,15 @@
-import { ConfigError, validateConfig, type EnvironmentConfigInput } from '../../lib/config';
+import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import {
   BATCH_APPLY,
   REPLICATION_ALARM,
   replicationBudget,
   replicationBudgetIssues,
 } from '../../lib/config/replication-budget';
-import { copyOf, devLike, prodLike } from '../fixtures/configs';
+import { devLike, prodLike } from '../fixtures/configs';
+import { problemsAfter as problemsAfterEdit } from '../helpers/config-problems';
 
-function problemsAfter(edit: (config: EnvironmentConfigInput) => void, base = prodLike): readonly string[] {
-  const config = copyOf(base);
-  edit(config);
-  try {
-    validateConfig(config, config.name);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+/** Problems after one edit; these tests start from the prod-like fixture unless told otherwise. */
+const problemsAfter = (edit: (config: EnvironmentConfigInput) => void, base = prodLike) => problemsAfterEdit(edit, base);
 
 describe('replication budget: thresholds derived from slo.replicationFreshnessMinutes', () => {
   test('the 30-minute SLO pages at 8 minutes of lag, 15 minutes before the SLO is breached', () => {

@@ -1,17 +1,6 @@
-import { ConfigError, validateConfig, type EnvironmentConfigInput } from '../../lib/config';
+import { validateConfig } from '../../lib/config';
 import { copyOf, devLike, prodLike, twoSources } from '../fixtures/configs';
-
-function problemsAfter(edit: (config: EnvironmentConfigInput) => void, base = devLike): readonly string[] {
-  const config = copyOf(base);
-  edit(config);
-  try {
-    validateConfig(config, config.name);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { problemsAfter } from '../helpers/config-problems';
 
 describe('replication config: defaults', () => {
   test('an environment that says nothing gets a created, Multi-AZ PostgreSQL 17 and DMS Serverless', () => {

@@ -13,25 +13,9 @@ import {
 } from '../../lib/config/rules';
 import { devLike, prodLike, twoSources } from '../fixtures/configs';
 import { brokenSharedSource } from '../fixtures/shared-source';
+import { problemsAfter } from '../helpers/config-problems';
 
 const ROOT = join(__dirname, '..', '..');
-
-/** Problems listed for a copy of a fixture after one change; fails when it still validates. */
-function problemsAfter(
-  mutate: (config: EnvironmentConfigInput) => void,
-  base: EnvironmentConfigInput = devLike,
-  environment = base.name,
-): readonly string[] {
-  const config = structuredClone(base);
-  mutate(config);
-  try {
-    validateConfig(config, environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the changed config to be invalid, but it validated');
-}
 
 const validates = (mutate: (config: EnvironmentConfigInput) => void, base = devLike) => {
   const config = structuredClone(base);
