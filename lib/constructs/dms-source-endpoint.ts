@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SourceConfig } from '../config';
 import { DmsSecretAccessRole } from './dms-secret-access-role';
-import type { SourceReach } from './source-connection';
+import { sourceDestination, sourceRuleShares, type SourceReach, type SourceRuleShare } from './source-reach';
 
 /** WAL heartbeat interval of PostgreSQL sources (minutes; DMS's default). */
 export const HEARTBEAT_FREQUENCY_MINUTES = 5;
@@ -17,6 +17,8 @@ export interface DmsSourceEndpointProps {
   readonly replicationSecurityGroup: ec2.ISecurityGroup;
   /** How the source's network reaches ours. @default { kind: 'peering' } - rules by security group */
   readonly reach?: SourceReach;
+  /** Which network rules this source creates (sourceRuleShares). @default - both, as if it were the only source */
+  readonly share?: Pick<SourceRuleShare, 'ingress' | 'egress'>;
 }
 
 /**
@@ -100,30 +102,27 @@ export class DmsSourceEndpoint extends Construct {
     // kms:Decrypt) must exist by then, not only the role.
     this.endpoint.node.addDependency(this.accessRole);
 
-    // The source admits DMS on its port, and DMS may reach it there: by security group within a
-    // VPC or across a peering, by address range across a Transit Gateway (as SourceConnection does).
+    // DMS may reach the source on its port, and the source admits it: by security group within a
+    // VPC or across a peering. Across a Transit Gateway the source admits the data VPC's range
+    // instead, one rule for every client there (admitDataVpcToSources, network stack).
     const reach = props.reach ?? { kind: 'peering' };
-    new ec2.CfnSecurityGroupIngress(this, 'SourceIngress', {
-      groupId: source.securityGroupId,
-      ...(reach.kind === 'peering'
-        ? { sourceSecurityGroupId: props.replicationSecurityGroup.securityGroupId }
-        : { cidrIp: reach.jobsCidr }),
-      ipProtocol: 'tcp',
-      fromPort: source.port,
-      toPort: source.port,
-      description: `AWS DMS reads ${source.name} (Trackman replication)`,
-    });
-    new ec2.CfnSecurityGroupEgress(this, 'ReplicationToSource', {
-      groupId: props.replicationSecurityGroup.securityGroupId,
-      ...(reach.kind === 'peering'
-        ? { destinationSecurityGroupId: source.securityGroupId }
-        : reach.sourcePrefixListId !== undefined
-          ? { destinationPrefixListId: reach.sourcePrefixListId }
-          : { cidrIp: reach.sourceCidr }),
-      ipProtocol: 'tcp',
-      fromPort: source.port,
-      toPort: source.port,
-      description: `AWS DMS reads ${source.name}`,
-    });
+    const port = { ipProtocol: 'tcp', fromPort: source.port, toPort: source.port };
+    const share = props.share ?? sourceRuleShares([source], reach, { replicas: false }).get(source.name)!;
+    if (reach.kind === 'peering' && share.ingress) {
+      new ec2.CfnSecurityGroupIngress(this, 'SourceIngress', {
+        groupId: source.securityGroupId,
+        sourceSecurityGroupId: props.replicationSecurityGroup.securityGroupId,
+        ...port,
+        description: `AWS DMS reads ${source.name} (Trackman replication)`,
+      });
+    }
+    if (share.egress) {
+      new ec2.CfnSecurityGroupEgress(this, 'ReplicationToSource', {
+        groupId: props.replicationSecurityGroup.securityGroupId,
+        ...sourceDestination(reach, source.securityGroupId),
+        ...port,
+        description: `AWS DMS reads ${source.name}`,
+      });
+    }
   }
 }

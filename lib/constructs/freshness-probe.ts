@@ -26,7 +26,7 @@ import type { SourceConfig, TableConfig } from '../config';
 import type { LogsKey } from './logs-key';
 import { NodeFunction } from './node-function';
 import type { ReplicaDatabaseTarget } from './replica-database';
-import type { SourceReach } from './source-connection';
+import { sourceDestination, sourceRuleShares, type SourceReach } from './source-reach';
 
 /** The metrics namespace of the probe. */
 export const FRESHNESS_NAMESPACE = 'TrackmanFreshness';
@@ -135,13 +135,11 @@ export class FreshnessProbe extends Construct {
       ec2.Port.tcp(443),
       'S3 and Secrets Manager through the VPC endpoints; the data subnets have no other way out',
     );
-    const admitted = new Set<string>();
+    const shares = sourceRuleShares(props.sources, reach, { replicas: false });
     props.sources.forEach((source, i) => {
-      const key = `${source.securityGroupId}:${source.port}`;
-      if (admitted.has(key)) return;
-      admitted.add(key);
+      const share = shares.get(source.name)!;
       const port = { ipProtocol: 'tcp', fromPort: source.port, toPort: source.port };
-      if (reach.kind === 'peering') {
+      if (reach.kind === 'peering' && share.ingress) {
         new ec2.CfnSecurityGroupIngress(this, `SourceIngress${i + 1}`, {
           groupId: source.securityGroupId,
           sourceSecurityGroupId: this.securityGroup.securityGroupId,
@@ -149,15 +147,12 @@ export class FreshnessProbe extends Construct {
           description: `The Trackman freshness probe reads ${source.name}`,
         });
       }
-      // Across a Transit Gateway the source admits the data VPC's range already (the ingestion
-      // stack's rule for the Glue jobs); a second rule with the same range would be refused.
+      // Across a Transit Gateway the source admits the data VPC's range already (the network
+      // stack's rule, admitDataVpcToSources); a second rule with the same range would be refused.
+      if (!share.egress) return;
       new ec2.CfnSecurityGroupEgress(this, `ToSource${i + 1}`, {
         groupId: this.securityGroup.securityGroupId,
-        ...(reach.kind === 'peering'
-          ? { destinationSecurityGroupId: source.securityGroupId }
-          : reach.sourcePrefixListId !== undefined
-            ? { destinationPrefixListId: reach.sourcePrefixListId }
-            : { cidrIp: reach.sourceCidr }),
+        ...sourceDestination(reach, source.securityGroupId),
         ...port,
         description: `The freshness probe reads ${source.name}`,
       });

@@ -5,26 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SourceConfig } from '../config';
-
-/**
- * How the source databases' network reaches the jobs' security group.
- * - `peering`: the same VPC or a peered one, where rules may name the other security group.
- * - `transitGateway`: a Transit Gateway. Security group referencing across a gateway is an
- *   option of the gateway and its attachments, off by default on the gateway
- *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-transitgatewayattachment-options.html),
- *   and not something this app controls, so the rules name address ranges instead: the source
- *   admits the jobs' VPC range, and the jobs reach the source's range or prefix list.
- */
-export type SourceReach =
-  | { readonly kind: 'peering' }
-  | {
-      readonly kind: 'transitGateway';
-      /** The range the jobs' network interfaces get their addresses from (the data VPC). */
-      readonly jobsCidr: string;
-      /** The source databases' range, or a managed prefix list of it; exactly one. */
-      readonly sourceCidr?: string;
-      readonly sourcePrefixListId?: string;
-    };
+import { sourceDestination, sourceRuleShares, type SourceReach, type SourceRuleShare } from './source-reach';
 
 export interface SourceConnectionProps {
   readonly source: SourceConfig;
@@ -36,6 +17,8 @@ export interface SourceConnectionProps {
   readonly subnets: readonly ec2.ISubnet[];
   /** The data services security group the jobs' network interfaces get. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /** Which network rules this source creates (sourceRuleShares). @default - every rule it needs, as if it were the only source */
+  readonly share?: SourceRuleShare;
 }
 
 /** JDBC URL of a source: the read replica when one is configured, so the lake never loads the writer. */
@@ -120,54 +103,46 @@ export class SourceConnection extends Construct {
       });
     }
 
-    // The source admits the jobs on its port, and the jobs may reach it there: by security group
-    // within a VPC or across a peering, by address range across a Transit Gateway (SourceReach).
+    // The jobs may reach the source on its port, and the source admits them: by security group
+    // within a VPC or across a peering. Across a Transit Gateway the source admits the data VPC's
+    // range instead, one rule for every client there (admitDataVpcToSources, network stack).
     const reach = props.reach ?? { kind: 'peering' };
-    new ec2.CfnSecurityGroupIngress(this, 'SourceIngress', {
-      groupId: source.securityGroupId,
-      ...(reach.kind === 'peering'
-        ? { sourceSecurityGroupId: props.securityGroup.securityGroupId }
-        : { cidrIp: reach.jobsCidr }),
-      ipProtocol: 'tcp',
-      fromPort: source.port,
-      toPort: source.port,
-      description: `Trackman lake ingestion jobs read ${source.name}`,
-    });
-    new ec2.CfnSecurityGroupEgress(this, 'JobsToSource', {
-      groupId: props.securityGroup.securityGroupId,
-      ...(reach.kind === 'peering'
-        ? { destinationSecurityGroupId: source.securityGroupId }
-        : reach.sourcePrefixListId !== undefined
-          ? { destinationPrefixListId: reach.sourcePrefixListId }
-          : { cidrIp: reach.sourceCidr }),
-      ipProtocol: 'tcp',
-      fromPort: source.port,
-      toPort: source.port,
-      description: `Lake ingestion jobs read ${source.name}`,
-    });
+    const port = { ipProtocol: 'tcp', fromPort: source.port, toPort: source.port };
+    const share = props.share ?? sourceRuleShares([source], reach, { replicas: true }).get(source.name)!;
+    if (reach.kind === 'peering' && share.ingress) {
+      new ec2.CfnSecurityGroupIngress(this, 'SourceIngress', {
+        groupId: source.securityGroupId,
+        sourceSecurityGroupId: props.securityGroup.securityGroupId,
+        ...port,
+        description: `Trackman lake ingestion jobs read ${source.name}`,
+      });
+    }
+    if (share.egress) {
+      new ec2.CfnSecurityGroupEgress(this, 'JobsToSource', {
+        groupId: props.securityGroup.securityGroupId,
+        ...sourceDestination(reach, source.securityGroupId),
+        ...port,
+        description: `Lake ingestion jobs read ${source.name}`,
+      });
+    }
     // A replica in a group of its own must admit the jobs too: they read it and probe the writer.
     const replicaGroup = source.readReplicaSecurityGroupId;
-    if (replicaGroup !== undefined && replicaGroup !== source.securityGroupId) {
+    if (reach.kind !== 'peering' || replicaGroup === undefined) return;
+    if (share.replicaIngress) {
       new ec2.CfnSecurityGroupIngress(this, 'ReplicaIngress', {
         groupId: replicaGroup,
-        ...(reach.kind === 'peering'
-          ? { sourceSecurityGroupId: props.securityGroup.securityGroupId }
-          : { cidrIp: reach.jobsCidr }),
-        ipProtocol: 'tcp',
-        fromPort: source.port,
-        toPort: source.port,
-        description: `Trackman lake ingestion jobs read ${source.name}'s replica`,
+        sourceSecurityGroupId: props.securityGroup.securityGroupId,
+        ...port,
+        description: `Trackman lake ingestion jobs read the replica of ${source.name}`,
       });
-      if (reach.kind === 'peering') {
-        new ec2.CfnSecurityGroupEgress(this, 'JobsToReplica', {
-          groupId: props.securityGroup.securityGroupId,
-          destinationSecurityGroupId: replicaGroup,
-          ipProtocol: 'tcp',
-          fromPort: source.port,
-          toPort: source.port,
-          description: `Lake ingestion jobs read ${source.name}'s replica`,
-        });
-      }
+    }
+    if (share.replicaEgress) {
+      new ec2.CfnSecurityGroupEgress(this, 'JobsToReplica', {
+        groupId: props.securityGroup.securityGroupId,
+        destinationSecurityGroupId: replicaGroup,
+        ...port,
+        description: `Lake ingestion jobs read the replica of ${source.name}`,
+      });
     }
   }
 }

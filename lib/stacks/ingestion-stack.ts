@@ -16,7 +16,8 @@ import { IngestionSchedule } from '../constructs/ingestion-schedule';
 import { IngestionTriggers } from '../constructs/ingestion-triggers';
 import { IngestionWorkflow } from '../constructs/ingestion-workflow';
 import { LogsKey } from '../constructs/logs-key';
-import { SourceConnection, type SourceReach } from '../constructs/source-connection';
+import { SourceConnection } from '../constructs/source-connection';
+import { sourceReach, sourceRuleShares } from '../constructs/source-reach';
 import { TableIngestionJob } from '../constructs/table-ingestion-job';
 import { logRetention, removalPolicy } from './policies';
 
@@ -54,6 +55,7 @@ export class IngestionStack extends Stack {
     });
 
     const subnets = props.vpc.selectSubnets(props.dataSubnets).subnets;
+    const shares = sourceRuleShares(config.sources, sourceReach(config.network), { replicas: true });
     const connections = new Map(
       config.sources.map((source) => [
         source.name,
@@ -63,6 +65,7 @@ export class IngestionStack extends Stack {
           subnets,
           securityGroup: props.dataServicesSecurityGroup,
           reach: sourceReach(config.network),
+          share: shares.get(source.name),
         }),
       ]),
     );
@@ -127,15 +130,4 @@ export class IngestionStack extends Stack {
       removalPolicy: policy,
     });
   }
-}
-
-/** How the sources reach the jobs: by security group (same or peered VPC), or by range without peering. */
-export function sourceReach(network: EnvironmentConfig['network']): SourceReach {
-  if (network.mode === 'import' || network.sourceTransitGateway === undefined) return { kind: 'peering' };
-  return {
-    kind: 'transitGateway',
-    jobsCidr: network.cidr,
-    sourceCidr: network.sourceTransitGateway.sourceCidr,
-    sourcePrefixListId: network.sourceTransitGateway.sourcePrefixListId,
-  };
 }

@@ -3,6 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { DataNetwork } from '../constructs/data-network';
+import { admitDataVpcToSources, sourceReach } from '../constructs/source-reach';
 import { logRetention, removalPolicy } from './policies';
 
 export interface NetworkStackProps extends StackProps {
@@ -28,5 +29,6 @@ export class NetworkStack extends Stack {
     this.dataSubnets = network.dataSubnets;
     this.dataServicesSecurityGroup = network.dataServicesSecurityGroup;
     this.replicationSecurityGroup = network.replicationSecurityGroup;
+    admitDataVpcToSources(this, sourceReach(props.config.network), props.config.sources);
   }
 }

@@ -25,7 +25,7 @@ import { FreshnessProbe } from '../constructs/freshness-probe';
 import { LogsKey } from '../constructs/logs-key';
 import { PlatformDashboard } from '../constructs/platform-dashboard';
 import type { ReplicaDatabaseTarget } from '../constructs/replica-database';
-import { sourceReach } from './ingestion-stack';
+import { sourceReach } from '../constructs/source-reach';
 import { logRetention, removalPolicy } from './policies';
 
 export interface OperationsStackProps extends StackProps {

@@ -19,7 +19,7 @@ import { LogsKey } from '../constructs/logs-key';
 import type { ReplicaDatabaseTarget } from '../constructs/replica-database';
 import { ReplicationAlarms } from '../constructs/replication-alarms';
 import { ReplicationControl } from '../constructs/replication-control';
-import { sourceReach } from './ingestion-stack';
+import { sourceReach, sourceRuleShares } from '../constructs/source-reach';
 import { logRetention, removalPolicy } from './policies';
 
 export interface ReplicationStackProps extends StackProps {
@@ -100,11 +100,14 @@ export class ReplicationStack extends Stack {
       purpose: 'the replication start/stop function',
       removalPolicy: removalPolicy(config),
     });
-    for (const source of config.sources.filter((s) => replicatedTables(s).length > 0)) {
+    const replicatedSources = config.sources.filter((s) => replicatedTables(s).length > 0);
+    const shares = sourceRuleShares(replicatedSources, sourceReach(config.network), { replicas: false });
+    for (const source of replicatedSources) {
       const sourceEndpoint = new DmsSourceEndpoint(this, `Source-${source.name}`, {
         source,
         replicationSecurityGroup: props.replicationSecurityGroup,
         reach: sourceReach(config.network),
+        share: shares.get(source.name),
       });
       sourceEndpoints.set(source.name, sourceEndpoint);
 

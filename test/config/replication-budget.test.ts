@@ -9,7 +9,8 @@ import { devLike, prodLike } from '../fixtures/configs';
 import { problemsAfter as problemsAfterEdit } from '../helpers/config-problems';
 
 /** Problems after one edit; these tests start from the prod-like fixture unless told otherwise. */
-const problemsAfter = (edit: (config: EnvironmentConfigInput) => void, base = prodLike) => problemsAfterEdit(edit, base);
+const problemsAfter = (edit: (config: EnvironmentConfigInput) => void, base = prodLike) =>
+  problemsAfterEdit(edit, base);
 
 describe('replication budget: thresholds derived from slo.replicationFreshnessMinutes', () => {
   test('the 30-minute SLO pages at 8 minutes of lag, 15 minutes before the SLO is breached', () => {

@@ -7,7 +7,10 @@ import { ConfigError, validateConfig, type EnvironmentConfigInput } from '../../
 import { devLike } from '../fixtures/configs';
 
 /** The problems validateConfig lists for `config` as environment `environment`; [] when it validates. */
-export function problemsOf(config: EnvironmentConfigInput, environment: string = config.name): readonly string[] {
+export function problemsOf(
+  config: EnvironmentConfigInput,
+  environment: string = config.name,
+): readonly string[] {
   try {
     validateConfig(config, environment);
   } catch (error) {

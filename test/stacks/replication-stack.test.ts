@@ -408,12 +408,14 @@ describe('replication stack: sources across a transit gateway', () => {
   } as EnvironmentConfigInput['network'];
   const template = templateOf(config);
 
-  test("the source admits the data VPC's range, and DMS reaches the source's prefix list", () => {
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      GroupId: 'sg-0123456789abcdef0',
-      CidrIp: '10.40.0.0/20',
-      SourceSecurityGroupId: Match.absent(),
-    });
+  test("DMS reaches the source's prefix list, and leaves admitting the data VPC's range to the network stack", () => {
+    // The network stack's one rule per group and port admits every client in the data VPC; a
+    // second identical rule here would fail with InvalidPermission.Duplicate.
+    template.resourcePropertiesCountIs(
+      'AWS::EC2::SecurityGroupIngress',
+      { GroupId: 'sg-0123456789abcdef0' },
+      0,
+    );
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
       DestinationPrefixListId: 'pl-0123456789abcdef0',
       FromPort: 5432,

@@ -79,12 +79,16 @@ describe('sources without peering', () => {
   } as EnvironmentConfigInput;
   const template = Template.fromStack(buildStageWith(config).ingestion);
 
-  test("the source admits the jobs' VPC range, not their security group", () => {
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      CidrIp: '10.40.0.0/20',
-      SourceSecurityGroupId: Match.absent(),
-      FromPort: 5432,
-    });
+  test("the source admits the jobs' VPC range (the network stack's rule), not their security group", () => {
+    Template.fromStack(buildStageWith(config).network).hasResourceProperties(
+      'AWS::EC2::SecurityGroupIngress',
+      {
+        CidrIp: '10.40.0.0/20',
+        SourceSecurityGroupId: Match.absent(),
+        FromPort: 5432,
+      },
+    );
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
   test("the jobs reach the source's range", () => {
