@@ -1,9 +1,36 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+
+export interface DeadLetterQueueProps {
+  readonly removalPolicy: RemovalPolicy;
+  /** A customer managed key to encrypt with. @default - SQS-managed encryption (SSE-SQS) */
+  readonly encryptionKey?: kms.IKey;
+  /** Why the queue has no dead-letter queue of its own (cdk-nag AwsSolutions-SQS3). */
+  readonly isDeadLetterQueueOf: string;
+}
+
+/**
+ * A queue for what a service could not deliver: TLS only, and kept 14 days, the longest SQS
+ * keeps a message, because a message is evidence until someone has read it. Nothing consumes it
+ * but a person, paged by a DeadLetterAlarm.
+ */
+export function deadLetterQueue(scope: Construct, id: string, props: DeadLetterQueueProps): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    ...(props.encryptionKey === undefined
+      ? { encryption: sqs.QueueEncryption.SQS_MANAGED }
+      : { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }),
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy: props.removalPolicy,
+  });
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: props.isDeadLetterQueueOf });
+  return queue;
+}
 
 export interface DeadLetterAlarmProps {
   readonly queue: sqs.IQueue;

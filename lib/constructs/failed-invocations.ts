@@ -6,7 +6,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DeadLetterAlarm } from './dead-letter-alarm';
+import { DeadLetterAlarm, deadLetterQueue } from './dead-letter-alarm';
 
 export interface FailedInvocationsProps {
   /** What a record in the queue means and what to do, for the person paged (the alarm's description). */
@@ -61,17 +61,10 @@ export class FailedInvocations extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      // The longest SQS keeps a message: a record is evidence until someone has read it.
-      retentionPeriod: Duration.days(14),
+    this.queue = deadLetterQueue(this, 'Queue', {
+      encryptionKey: this.key,
       removalPolicy: props.removalPolicy,
-    });
-    Validations.of(this.queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
+      isDeadLetterQueueOf:
         'This queue is itself the on-failure destination of the functions; nothing consumes it but a person.',
     });
     this.alarm = new DeadLetterAlarm(this, 'Alarm', {

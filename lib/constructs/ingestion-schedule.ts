@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { WorkflowInput } from '../../lambda/start-ingestion/contract';
-import { DeadLetterAlarm } from './dead-letter-alarm';
+import { DeadLetterAlarm, deadLetterQueue } from './dead-letter-alarm';
 
 export interface IngestionScheduleProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -42,16 +42,10 @@ export class IngestionSchedule extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      encryptionKey: key,
       removalPolicy: props.removalPolicy,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the schedule target.',
+      isDeadLetterQueueOf: 'This queue is itself the dead-letter queue of the schedule target.',
     });
 
     // The schedule's own role: it starts the workflow and, when a start fails for good, writes

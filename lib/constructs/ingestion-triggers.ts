@@ -4,12 +4,11 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { GLUE_FAILURE_NOTIFIER_ENV, type JobTable } from '../../lambda/glue-failure-notifier/contract';
 import { START_INGESTION_ENV, type IngestionTable } from '../../lambda/start-ingestion/contract';
-import { DeadLetterAlarm } from './dead-letter-alarm';
+import { DeadLetterAlarm, deadLetterQueue } from './dead-letter-alarm';
 import { FailedInvocations } from './failed-invocations';
 import type { LogsKey } from './logs-key';
 import { NodeFunction } from './node-function';
@@ -142,18 +141,12 @@ export class IngestionTriggers extends Construct {
     );
 
     // Events that still fail after the target's retries, from either rule.
-    const deadLetterQueue = new sqs.Queue(this, 'EventDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const queue = deadLetterQueue(this, 'EventDeadLetterQueue', {
       removalPolicy: props.removalPolicy,
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the event rule targets.',
+      isDeadLetterQueueOf: 'This queue is itself the dead-letter queue of the event rule targets.',
     });
     new DeadLetterAlarm(this, 'EventDeadLetterAlarm', {
-      queue: deadLetterQueue,
+      queue,
       description:
         'An event for start-ingestion or the Glue failure notifier failed after its retries: EventBridge could not ' +
         'hand it to the function (deleted, or no permission), so a requested run did not start or a job failure was ' +
@@ -193,7 +186,7 @@ export class IngestionTriggers extends Construct {
       },
       targets: [
         new eventTargets.LambdaFunction(this.failureNotifier.function, {
-          deadLetterQueue,
+          deadLetterQueue: queue,
           retryAttempts: 4,
           maxEventAge: Duration.hours(2),
         }),
@@ -209,7 +202,7 @@ export class IngestionTriggers extends Construct {
       },
       targets: [
         new eventTargets.LambdaFunction(this.startIngestion.function, {
-          deadLetterQueue,
+          deadLetterQueue: queue,
           retryAttempts: 2,
           maxEventAge: props.requestMaxAge,
         }),

@@ -1,13 +1,12 @@
-import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REPLICATION_ALARM, type ReplicationBudget } from '../config/replication-budget';
-import { DeadLetterAlarm } from './dead-letter-alarm';
+import { DeadLetterAlarm, deadLetterQueue } from './dead-letter-alarm';
 import type { DmsReplication } from './dms-replication';
 
 export interface ReplicationAlarmsProps {
@@ -101,18 +100,12 @@ export class ReplicationAlarms extends Construct {
         resources: [replication.replicationArn],
       },
     });
-    const deadLetterQueue = new sqs.Queue(this, 'StateChangeDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const queue = deadLetterQueue(this, 'StateChangeDeadLetterQueue', {
       removalPolicy: props.removalPolicy,
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the state change rule target.',
+      isDeadLetterQueueOf: 'This queue is itself the dead-letter queue of the state change rule target.',
     });
     new DeadLetterAlarm(this, 'StateChangeDeadLetterAlarm', {
-      queue: deadLetterQueue,
+      queue,
       description:
         `A state change of the replication ${props.description} could not be published to the alarm topic ` +
         '(for example, the topic or its key does not admit events.amazonaws.com). The message in the queue is the ' +
@@ -125,7 +118,7 @@ export class ReplicationAlarms extends Construct {
     this.stateChangeRule.addTarget({
       bind: () => ({
         arn: props.alarmTopic.topicArn,
-        deadLetterConfig: { arn: deadLetterQueue.queueArn },
+        deadLetterConfig: { arn: queue.queueArn },
         retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 3600 },
         input: events.RuleTargetInput.fromText(
           `DMS replication ${props.description}: ${events.EventField.fromPath('$.detail.eventType')} at ` +
@@ -135,11 +128,11 @@ export class ReplicationAlarms extends Construct {
       }),
     });
     // EventBridge may send to the dead-letter queue, for this rule only.
-    deadLetterQueue.addToResourcePolicy(
+    queue.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['sqs:SendMessage'],
-        resources: [deadLetterQueue.queueArn],
+        resources: [queue.queueArn],
         conditions: { ArnEquals: { 'aws:SourceArn': this.stateChangeRule.ruleArn } },
       }),
     );
