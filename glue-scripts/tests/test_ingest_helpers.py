@@ -17,37 +17,15 @@ GLUE_SCRIPTS = Path(__file__).resolve().parent.parent
 PYLIB = GLUE_SCRIPTS / "pylib"
 if str(PYLIB) not in sys.path:
     sys.path.insert(0, str(PYLIB))
+# job_args.py, the shared test arguments, sits beside this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ingest_helpers as h  # noqa: E402
+from job_args import INCREMENTAL_ARGS  # noqa: E402
 
 UTC = timezone.utc
 CEST = timezone(timedelta(hours=2))
 NEWFOUNDLAND = timezone(timedelta(hours=-3, minutes=-30))
-
-INCREMENTAL_ARGS = {
-    "JOB_NAME": "trackman-backend-public-shots",
-    "JOB_RUN_ID": "jr_0123456789abcdef",
-    "job_bookmark_option": "job-bookmark-disable",
-    "source_name": "trackman-backend",
-    "source_engine": "postgres",
-    "connection_name": "trackman-backend-replica",
-    "jdbc_url": "jdbc:postgresql://replica.example:5432/trackman?sslmode=require",
-    "commit_lag_seconds": "60",
-    "horizon_wait_seconds": "120",
-    "read_partitions": "4",
-    "fetch_size": "10000",
-    "table_schema": "public",
-    "table_name": "shots",
-    "primary_key": "id",
-    "read_mode": "incremental",
-    "bookmark_keys": "id",
-    "bookmark_kind": "increasing-key",
-    "lake_bucket": "trackman-lake",
-    "raw_prefix": "raw/trackman-backend/public_shots/",
-    "control_prefix": "_control/trackman-backend/public_shots/",
-    "catalog_database": "trackman_lake_raw",
-    "catalog_table": "trackman_backend_public_shots",
-}
 
 SNAPSHOT_ARGS = {
     **{k: v for k, v in INCREMENTAL_ARGS.items() if k not in ("bookmark_keys", "bookmark_kind")},

@@ -14,35 +14,23 @@ from pathlib import Path
 
 PYLIB = Path(__file__).resolve().parent.parent / "pylib"
 sys.path.insert(0, str(PYLIB))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ingest_helpers as h  # noqa: E402
 import read_horizon as rh  # noqa: E402
 import source_sql as sql  # noqa: E402
+from job_args import INCREMENTAL_ARGS  # noqa: E402
 from schema_drift import check_schema_drift, drift_problems  # noqa: E402
 
 UTC = timezone.utc
 STARTED = datetime(2024, 5, 1, 7, 5, 0, 123456, tzinfo=UTC)
 
 BASE_ARGS = {
+    **INCREMENTAL_ARGS,
     "JOB_NAME": "trackman-prod-ingest-trackman-backend-public-shots",
     "JOB_RUN_ID": "jr_2",
-    "source_name": "trackman-backend",
-    "source_engine": "postgres",
     "connection_name": "conn",
-    "jdbc_url": "jdbc:postgresql://replica.example:5432/trackman?sslmode=require",
-    "commit_lag_seconds": "60",
     "horizon_wait_seconds": "5",
-    "read_partitions": "4",
-    "fetch_size": "10000",
-    "table_schema": "public",
-    "table_name": "shots",
-    "primary_key": "id",
-    "read_mode": "incremental",
-    "bookmark_keys": "id",
-    "bookmark_kind": "increasing-key",
-    "lake_bucket": "trackman-lake",
-    "raw_prefix": "raw/trackman-backend/public_shots/",
-    "control_prefix": "_control/trackman-backend/public_shots/",
     "catalog_database": "trackman_prod_lake",
     "catalog_table": "trackman_backend__public_shots",
 }

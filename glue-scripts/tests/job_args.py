@@ -1,0 +1,26 @@
+"""Job arguments of one incremental table, as the CDK side passes them to the Glue job (for tests)."""
+
+INCREMENTAL_ARGS = {
+    "JOB_NAME": "trackman-backend-public-shots",
+    "JOB_RUN_ID": "jr_0123456789abcdef",
+    "job_bookmark_option": "job-bookmark-disable",
+    "source_name": "trackman-backend",
+    "source_engine": "postgres",
+    "connection_name": "trackman-backend-replica",
+    "jdbc_url": "jdbc:postgresql://replica.example:5432/trackman?sslmode=require",
+    "commit_lag_seconds": "60",
+    "horizon_wait_seconds": "120",
+    "read_partitions": "4",
+    "fetch_size": "10000",
+    "table_schema": "public",
+    "table_name": "shots",
+    "primary_key": "id",
+    "read_mode": "incremental",
+    "bookmark_keys": "id",
+    "bookmark_kind": "increasing-key",
+    "lake_bucket": "trackman-lake",
+    "raw_prefix": "raw/trackman-backend/public_shots/",
+    "control_prefix": "_control/trackman-backend/public_shots/",
+    "catalog_database": "trackman_lake_raw",
+    "catalog_table": "trackman_backend_public_shots",
+}
