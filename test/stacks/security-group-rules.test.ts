@@ -74,18 +74,29 @@ function acrossTransitGateway(
   } as EnvironmentConfigInput;
 }
 
-const stages: Record<string, () => EnvironmentStage> = {
-  'shipped dev': () => buildStage('dev'),
-  'shipped prod': () => buildStage('prod'),
-  'two databases behind one group, peered': () => buildStageWith(sharedGroup()),
-  'two databases behind one group, across a transit gateway (range)': () =>
-    buildStageWith(acrossTransitGateway(sharedGroup(), { sourceCidr: '10.20.0.0/16' })),
+/** Each stage is synthesized once and read by every test that needs it. */
+const once = <T>(build: () => T): (() => T) => {
+  let built: T | undefined;
+  return () => (built ??= build());
+};
+const peered = once(() => rulesOf(buildStageWith(sharedGroup())));
+const byRange = once(() =>
+  rulesOf(buildStageWith(acrossTransitGateway(sharedGroup(), { sourceCidr: '10.20.0.0/16' }))),
+);
+
+const stages: Record<string, () => Rule[]> = {
+  'shipped dev': () => rulesOf(buildStage('dev')),
+  'shipped prod': () => rulesOf(buildStage('prod')),
+  'two databases behind one group, peered': peered,
+  'two databases behind one group, across a transit gateway (range)': byRange,
   'two databases behind one group, across a transit gateway (prefix list)': () =>
-    buildStageWith(acrossTransitGateway(sharedGroup(), { sourcePrefixListId: 'pl-0123456789abcdef0' })),
+    rulesOf(
+      buildStageWith(acrossTransitGateway(sharedGroup(), { sourcePrefixListId: 'pl-0123456789abcdef0' })),
+    ),
 };
 
-describe.each(Object.entries(stages))('security group rules: %s', (_name, build) => {
-  const rules = rulesOf(build());
+describe.each(Object.entries(stages))('security group rules: %s', (_name, rulesOfStage) => {
+  const rules = rulesOfStage();
 
   test('no rule is created twice, in one stack or across stacks', () => {
     expect(rules.length).toBeGreaterThan(0);
@@ -115,7 +126,7 @@ describe('sources that share a group are still reached by every client', () => {
       .sort();
 
   test('peered: the writer admits the jobs, DMS and the probe by group; the replica admits the jobs', () => {
-    const rules = rulesOf(buildStageWith(sharedGroup()));
+    const rules = peered();
     expect(admitted(rules, source)).toEqual(['ingestion group', 'operations group', 'replication group']);
     expect(admitted(rules, replica)).toEqual(['ingestion group']);
   });
