@@ -15,7 +15,11 @@ export interface JobTable {
 export const GLUE_FAILURE_NOTIFIER_ENV = {
   /** ARN of the SNS topic that receives the notifications (a standard topic). */
   topicArn: 'TOPIC_ARN',
-  /** JSON object mapping each lake job name to its table: `{ "<jobName>": { "source", "table" } }`. */
+  /**
+   * JSON object mapping each lake job name to its table: `{ "<jobName>": { "source", "table" } }`.
+   * Bundled with the code as `JOB_TABLES.json`; the variable is read only where no file is
+   * bundled (tests, local runs).
+   */
   jobTables: 'JOB_TABLES',
   /**
    * Optional. Prefix of the Glue log groups, to which `/error` and `/output` are appended,

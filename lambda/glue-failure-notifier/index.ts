@@ -4,13 +4,21 @@
  */
 import { GetJobRunCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { bundledOrEnvironment } from '../shared/bundled';
 import { instrumentHandler, logger, metrics, MetricUnit, tracer } from '../shared/powertools';
 import { MAX_ECHO_LENGTH, truncate, ValidationError } from '../shared/validation';
 import { parseConfig } from './config';
+import { GLUE_FAILURE_NOTIFIER_ENV } from './contract';
 import { parseJobStateChange, type JobStateChange } from './event';
 import { buildNotification, type RunDetails } from './message';
 
-const config = parseConfig(process.env);
+const config = parseConfig({
+  ...process.env,
+  [GLUE_FAILURE_NOTIFIER_ENV.jobTables]: bundledOrEnvironment(
+    GLUE_FAILURE_NOTIFIER_ENV.jobTables,
+    process.env,
+  ),
+});
 const glue = tracer.captureAWSv3Client(new GlueClient({}));
 const sns = tracer.captureAWSv3Client(new SNSClient({}));
 

@@ -28,7 +28,11 @@ export interface WorkflowInput {
 export const START_INGESTION_ENV = {
   /** ARN of the ingestion state machine (standard workflow). */
   stateMachineArn: 'STATE_MACHINE_ARN',
-  /** JSON array of every configured lake table: `[{ "source", "table", "jobName" }, ...]`. */
+  /**
+   * JSON array of every configured lake table: `[{ "source", "table", "jobName" }, ...]`. Bundled
+   * with the code as `INGESTION_TABLES.json` (hundreds of tables outgrow the 4 KB environment);
+   * the variable is read only where no file is bundled (tests, local runs).
+   */
   tables: 'INGESTION_TABLES',
   /** Width in seconds of the window in which duplicate triggers map to one execution. */
   dedupWindowSeconds: 'DEDUP_WINDOW_SECONDS',

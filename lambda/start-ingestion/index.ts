@@ -4,13 +4,18 @@
  * See docs/triggers.md for the event contract.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { bundledOrEnvironment } from '../shared/bundled';
 import { instrumentHandler, logger, metrics, MetricUnit, tracer } from '../shared/powertools';
 import { ValidationError } from '../shared/validation';
 import { parseConfig } from './config';
+import { START_INGESTION_ENV } from './contract';
 import { executionArn, executionName, workflowInput } from './execution';
 import { planIngestion, type IngestionPlan } from './request';
 
-const config = parseConfig(process.env);
+const config = parseConfig({
+  ...process.env,
+  [START_INGESTION_ENV.tables]: bundledOrEnvironment(START_INGESTION_ENV.tables, process.env),
+});
 const sfn = tracer.captureAWSv3Client(new SFNClient({}));
 
 /** What the function returns to a direct invoker. */

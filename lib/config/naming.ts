@@ -31,13 +31,22 @@ export function qualifiedName(table: Pick<TableConfig, 'schema' | 'name'>): stri
   return `${table.schema}.${table.name}`;
 }
 
+/**
+ * `trackman-dev-ingest-`: every lake ingestion job of an environment, and no other job, has a
+ * name that starts with this. The workflow, the failure notifier and its event rule name the
+ * jobs by it: hundreds of job ARNs or names would outgrow an IAM policy and an event pattern.
+ */
+export function ingestionJobNamePrefix(environment: string): string {
+  return `trackman-${environment}-ingest-`;
+}
+
 /** `trackman-dev-ingest-trackman-backend-public-shots` (Glue allows 255 characters). */
 export function ingestionJobName(
   environment: string,
   source: Pick<SourceConfig, 'name'>,
   table: TableConfig,
 ): string {
-  return `trackman-${environment}-ingest-${source.name}-${tableSlug(table).replace(/_/g, '-')}`;
+  return `${ingestionJobNamePrefix(environment)}${source.name}-${tableSlug(table).replace(/_/g, '-')}`;
 }
 
 /** `raw/trackman-backend/public_shots/`: where a table's data lands. */

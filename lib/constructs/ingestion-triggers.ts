@@ -32,7 +32,10 @@ export interface IngestionTriggersProps {
   /** Every lake table with its job, in config order. */
   readonly tables: readonly IngestionTable[];
   /** ARNs of the tables' Glue jobs. */
-  readonly jobArns: readonly string[];
+  /** The environment's ingestion jobs, as an ARN with a trailing `*` (see ingestionJobNamePrefix). */
+  readonly jobArnPattern: string;
+  /** The name prefix of those jobs, for the job-state rule. */
+  readonly jobNamePrefix: string;
   /** Prefix of the jobs' log groups (`<prefix>/output`, `<prefix>/error`). */
   readonly jobLogGroupPrefix: string;
   /** Width of the window in which duplicate triggers map to one execution. */
@@ -79,9 +82,10 @@ export class IngestionTriggers extends Construct {
       description: `Starts a lake ingestion run (${props.environment}) for the requested tables`,
       environment: {
         [START_INGESTION_ENV.stateMachineArn]: props.stateMachine.stateMachineArn,
-        [START_INGESTION_ENV.tables]: JSON.stringify(props.tables),
         [START_INGESTION_ENV.dedupWindowSeconds]: String(props.dedupWindow.toSeconds()),
       },
+      // About 130 bytes a table: past 30 tables the catalog no longer fits Lambda's 4 KB environment.
+      bundledFiles: { [START_INGESTION_ENV.tables]: JSON.stringify(props.tables) },
     });
     props.stateMachine.grantStartExecution(this.startIngestion.role);
     new CfnOutput(this, 'StartIngestionFunctionArn', {
@@ -122,9 +126,9 @@ export class IngestionTriggers extends Construct {
       description: `Turns failed lake ingestion job runs (${props.environment}) into alerts`,
       environment: {
         [GLUE_FAILURE_NOTIFIER_ENV.topicArn]: props.alarmTopic.topicArn,
-        [GLUE_FAILURE_NOTIFIER_ENV.jobTables]: JSON.stringify(jobTables),
         [GLUE_FAILURE_NOTIFIER_ENV.logGroupPrefix]: props.jobLogGroupPrefix,
       },
+      bundledFiles: { [GLUE_FAILURE_NOTIFIER_ENV.jobTables]: JSON.stringify(jobTables) },
     });
     props.alarmTopic.grantPublish(this.failureNotifier.role);
     Validations.of(this.failureNotifier.role).acknowledge({
@@ -136,9 +140,13 @@ export class IngestionTriggers extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadIngestionJobRuns',
         actions: ['glue:GetJobRun'],
-        resources: [...props.jobArns],
+        resources: [props.jobArnPattern],
       }),
     );
+    Validations.of(this.failureNotifier.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${props.jobArnPattern}]`,
+      reason: "Reads runs of this environment's lake ingestion jobs only, by the name prefix only they have.",
+    });
 
     // Events that still fail after the target's retries, from either rule.
     const queue = deadLetterQueue(this, 'EventDeadLetterQueue', {
@@ -182,7 +190,8 @@ export class IngestionTriggers extends Construct {
       eventPattern: {
         source: ['aws.glue'],
         detailType: ['Glue Job State Change'],
-        detail: { jobName: props.tables.map((t) => t.jobName), state: ['FAILED', 'TIMEOUT', 'STOPPED'] },
+        // A prefix, not the names: EventBridge allows 2,048 characters of pattern, about 30 job names.
+        detail: { jobName: [{ prefix: props.jobNamePrefix }], state: ['FAILED', 'TIMEOUT', 'STOPPED'] },
       },
       targets: [
         new eventTargets.LambdaFunction(this.failureNotifier.function, {

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -58,6 +60,36 @@ export interface NodeFunctionProps {
    * @default - no reservation
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * JSON documents bundled next to the handler, by variable name: `{ INGESTION_TABLES: '[...]' }`
+   * becomes `INGESTION_TABLES.json` in the code asset (read with lambda/shared/bundled.ts). For
+   * data that outgrows Lambda's 4 KB environment, such as the table catalogs. The asset hash is
+   * taken over the bundle's output, so a changed document deploys new code.
+   * @default - none
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
+}
+
+/** Names a bundled document may have: an environment-variable-like name. */
+const BUNDLED_FILE_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** `text` as one shell word (POSIX single quotes). */
+function shellWord(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Writes `content` to a content-addressed file in the OS temp directory and returns its path:
+ * the bundling hook copies it into the asset (a file, because a 40 KB catalog is no command line).
+ */
+function stagedFile(content: string): string {
+  const dir = path.join(tmpdir(), 'trackman-bundled-files');
+  const file = path.join(dir, `${createHash('sha256').update(content).digest('hex')}.json`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, content);
+  }
+  return file;
 }
 
 /**
@@ -71,9 +103,24 @@ export class NodeFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
+  /** The documents bundled next to the handler, by variable name (see `NodeFunctionProps.bundledFiles`). */
+  public readonly bundledFiles: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
+    this.bundledFiles = props.bundledFiles ?? {};
+    for (const [name, content] of Object.entries(this.bundledFiles)) {
+      if (!BUNDLED_FILE_NAME.test(name)) {
+        throw new Error(
+          `${this.node.path}: bundled file ${JSON.stringify(name)}: expected a name such as JOB_TABLES`,
+        );
+      }
+      try {
+        JSON.parse(content);
+      } catch {
+        throw new Error(`${this.node.path}: bundled file ${JSON.stringify(name)}: expected JSON`);
+      }
+    }
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: props.logsKey.key,
       retention: props.logRetention,
@@ -127,6 +174,16 @@ export class NodeFunction extends Construct {
         // The Node.js 24 runtime provides AWS SDK v3; the layer provides Powertools.
         externalModules: NODE_FUNCTION_EXTERNALS,
         forceDockerBundling: false,
+        // Staged only when the bundle is built (synth skips bundling for stacks it does not deploy).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) =>
+            Object.entries(this.bundledFiles).map(
+              ([name, content]) =>
+                `cp ${shellWord(stagedFile(content))} ${shellWord(path.join(outputDir, `${name}.json`))}`,
+            ),
+        },
       },
     });
     Validations.of(this.role).acknowledge({

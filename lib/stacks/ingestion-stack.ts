@@ -5,6 +5,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   catalogDatabaseName,
+  ingestionJobNamePrefix,
   lakeBucketName,
   lakeBudget,
   lakeTables,
@@ -87,8 +88,13 @@ export class IngestionStack extends Stack {
           logGroups: { prefix: environment.logGroupPrefix, groups: environment.logGroups },
         }),
     );
-    const jobArns = this.jobs.map((job) => job.job.jobArn);
     const tables = this.jobs.map((job) => job.entry);
+    const jobNamePrefix = ingestionJobNamePrefix(config.name);
+    const jobArnPattern = this.formatArn({
+      service: 'glue',
+      resource: 'job',
+      resourceName: `${jobNamePrefix}*`,
+    });
 
     const logsKey = new LogsKey(this, 'LogsKey', {
       purpose: 'ingestion workflow and function',
@@ -98,7 +104,7 @@ export class IngestionStack extends Stack {
       environment: config.name,
       ingestion: config.ingestion,
       budget: lakeBudget(config),
-      jobArns,
+      jobArnPattern,
       alarmTopic: props.alarmTopic,
       logsKey,
       logRetention: retention,
@@ -120,7 +126,8 @@ export class IngestionStack extends Stack {
       enabled: config.ingestion.enabled,
       stateMachine: this.workflow.stateMachine,
       tables,
-      jobArns,
+      jobArnPattern,
+      jobNamePrefix,
       jobLogGroupPrefix: environment.logGroupPrefix,
       dedupWindow: Duration.seconds(60),
       requestMaxAge: Duration.minutes(config.ingestion.scheduleIntervalMinutes),
