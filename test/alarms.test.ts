@@ -8,7 +8,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { EnvironmentConfigInput } from '../lib/config';
 import { devLike, prodLike } from './fixtures/configs';
-import { buildStageWith } from './helpers/synth';
+import { buildStageWith, withNestedStacks } from './helpers/synth';
 
 interface AlarmResource {
   Properties: {
@@ -113,7 +113,7 @@ describe.each([
     };
 
     for (const stack of stacks) {
-      const found = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm') as Record<
+      const found = withNestedStacks(stack).findResources('AWS::CloudWatch::Alarm') as Record<
         string,
         AlarmResource
       >;

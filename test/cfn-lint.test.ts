@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildApp } from '../lib/app';
 import { projectContext } from './helpers/synth';
 
@@ -28,9 +28,18 @@ describe('cfn-lint', () => {
       appProps: { outdir, context: projectContext(), builtinCloudFormationValidation: false },
     });
     const assembly = app.synth();
-    const templates = assembly.stacksRecursively.map((stack) => stack.templateFullPath);
+    const stacks = assembly.stacksRecursively.map((stack) => stack.templateFullPath);
     // Network, lake storage, replica database, alerting, replication, ingestion and operations, in dev and prod.
-    expect(templates.length).toBe(14);
+    expect(stacks.length).toBe(14);
+    // And the nested table-group stacks of the ingestion stacks (lib/stacks/table-group-stack.ts).
+    const directories = [...new Set(stacks.map((template) => dirname(template)))];
+    const nested = directories.flatMap((directory) =>
+      readdirSync(directory)
+        .filter((name) => name.endsWith('.nested.template.json'))
+        .map((name) => join(directory, name)),
+    );
+    expect(nested.length).toBeGreaterThan(0);
+    const templates = [...stacks, ...nested];
     expect(readdirSync(outdir).length).toBeGreaterThan(0);
 
     // The package has no __main__; its console script is cfnlint.runner.main (as `cfn-lint` runs it).

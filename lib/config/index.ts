@@ -7,6 +7,7 @@ export * from './schema';
 export { ConfigError, ConfigErrors, configErrorLines, validateConfig } from './validate';
 export { lakeBudget, type LakeBudget } from './slo-budget';
 export * from './naming';
+export * from './table-groups';
 
 /** Every environment the app knows, in deployment order. */
 export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfigInput>> = { dev, prod };

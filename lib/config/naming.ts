@@ -5,6 +5,7 @@
  * readable rather than generated.
  */
 import type { SourceConfig, TableConfig } from './schema';
+import { tableGroupOf } from './table-groups';
 
 /**
  * The zones of the lake, as key prefixes. Each has a lifecycle of its own:
@@ -40,13 +41,17 @@ export function ingestionJobNamePrefix(environment: string): string {
   return `trackman-${environment}-ingest-`;
 }
 
-/** `trackman-dev-ingest-trackman-backend-public-shots` (Glue allows 255 characters). */
+/**
+ * `trackman-dev-ingest-g3-trackman-backend-public-shots`, with the table's group stack (see
+ * table-groups.ts; Glue allows 255 characters).
+ */
 export function ingestionJobName(
   environment: string,
-  source: Pick<SourceConfig, 'name'>,
+  source: Pick<SourceConfig, 'name' | 'tableGroups'>,
   table: TableConfig,
 ): string {
-  return `${ingestionJobNamePrefix(environment)}${source.name}-${tableSlug(table).replace(/_/g, '-')}`;
+  const group = tableGroupOf(table, source.tableGroups);
+  return `${ingestionJobNamePrefix(environment)}g${group}-${source.name}-${tableSlug(table).replace(/_/g, '-')}`;
 }
 
 /** `raw/trackman-backend/public_shots/`: where a table's data lands. */

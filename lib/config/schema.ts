@@ -15,6 +15,7 @@ import { replicationBudgetIssues } from './replication-budget';
 import { ReplicationSchema, SourceReplicationSchema } from './replication-schema';
 import { AWS_REGIONS, checkIpv4Cidr, isAwsRegion, ruleIssues } from './rules';
 import { lakeBudgetIssues } from './slo-budget';
+import { tableGroupIssues } from './table-groups';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -203,6 +204,26 @@ export const SourceSchema = z
         'Database users whose open transactions never hold the read horizon back, because they never write ' +
           'the ingested tables (the DMS source user, whose full load holds a transaction for hours). The lake ' +
           "reader's own user is always ignored. @default []",
+      ),
+    maxConnections: z
+      .int({ error: 'a whole number of connections' })
+      .min(2, { error: 'at least 2 connections (one table read and its horizon query)' })
+      .max(1000, { error: 'at most 1000 connections' })
+      .default(50)
+      .describe(
+        "Connections the lake jobs may hold on this source at once: it caps how many of the source's tables a " +
+          "run reads at the same time (each may hold readPartitions + 1). Set the lake reader's connection " +
+          'limit on the database to match. Counts in the lake SLO budget. @default 50',
+      ),
+    tableGroups: z
+      .int({ error: 'a whole number of groups' })
+      .min(1, { error: 'at least 1 group' })
+      .max(64, { error: 'at most 64 groups' })
+      .default(8)
+      .describe(
+        "Nested stacks the source's table jobs are spread over, by a hash of the table name, so that hundreds of " +
+          "tables stay within CloudFormation's per-stack limits and a new table never moves another. Changing it " +
+          'renames and recreates the jobs that move (watermarks stay). @default 8',
       ),
     replication: SourceReplicationSchema.optional(),
     tables: z
@@ -619,6 +640,9 @@ export const EnvironmentConfigSchema = z
           message: `a range that does not overlap network.cidr (${network.cidr}): peered VPCs cannot overlap`,
         });
       }
+    }
+    for (const issue of tableGroupIssues(config)) {
+      ctx.addIssue({ code: 'custom', ...issue });
     }
     for (const issue of lakeBudgetIssues(config)) {
       ctx.addIssue({ code: 'custom', ...issue });

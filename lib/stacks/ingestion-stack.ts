@@ -10,6 +10,7 @@ import {
   lakeBudget,
   lakeTables,
   qualifiedName,
+  tableGroups,
   type EnvironmentConfig,
 } from '../config';
 import { GlueJobEnvironment } from '../constructs/glue-job-environment';
@@ -19,8 +20,9 @@ import { IngestionWorkflow } from '../constructs/ingestion-workflow';
 import { LogsKey } from '../constructs/logs-key';
 import { SourceConnection } from '../constructs/source-connection';
 import { sourceReach, sourceRuleShares } from '../constructs/source-reach';
-import { TableIngestionJob } from '../constructs/table-ingestion-job';
+import type { TableIngestionJob } from '../constructs/table-ingestion-job';
 import { logRetention, removalPolicy } from './policies';
+import { TableGroupStack } from './table-group-stack';
 
 export interface IngestionStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -38,7 +40,10 @@ export interface IngestionStackProps extends StackProps {
  */
 export class IngestionStack extends Stack {
   public readonly workflow: IngestionWorkflow;
+  /** Every table's job, in config order. */
   public readonly jobs: TableIngestionJob[];
+  /** The nested stacks that hold the jobs. */
+  public readonly groups: TableGroupStack[];
   /** start-ingestion, the Glue failure notifier and the job-state rule (the operations stack alarms on them). */
   public readonly triggers: IngestionTriggers;
 
@@ -71,22 +76,33 @@ export class IngestionStack extends Stack {
       ]),
     );
 
-    this.jobs = lakeTables(config).map(
-      ({ source, table }) =>
-        new TableIngestionJob(this, `Table-${source.name}-${qualifiedName(table)}`, {
-          environment: config.name,
-          source,
-          table,
-          ingestion: config.ingestion,
-          connection: connections.get(source.name)!,
-          scripts: environment.scripts,
-          lakeBucketName: lakeBucketName(config),
-          lakeKey: props.lakeKey,
-          catalogDatabaseName: catalogDatabaseName(config.name),
-          securityConfiguration: environment.securityConfiguration,
-          jobKey: environment.jobKey.key,
-          logGroups: { prefix: environment.logGroupPrefix, groups: environment.logGroups },
+    // The jobs sit in nested group stacks, by a hash of the table name (lib/config/table-groups.ts).
+    this.groups = tableGroups(config).map(
+      (group) =>
+        new TableGroupStack(this, `Tables-${group.source.name}-${group.group}`, {
+          group,
+          jobs: {
+            environment: config.name,
+            ingestion: config.ingestion,
+            connection: connections.get(group.source.name)!,
+            scripts: environment.scripts,
+            lakeBucketName: lakeBucketName(config),
+            lakeKey: props.lakeKey,
+            catalogDatabaseName: catalogDatabaseName(config.name),
+            securityConfiguration: environment.securityConfiguration,
+            jobKey: environment.jobKey.key,
+            logGroups: { prefix: environment.logGroupPrefix, groups: environment.logGroups },
+          },
         }),
+    );
+    const jobsByTable = new Map(
+      this.groups
+        .flatMap((group) => group.jobs)
+        .map((job) => [`${job.entry.source}/${job.entry.table}`, job]),
+    );
+    // Config order, as the workflow input, the trigger and the notifier list them.
+    this.jobs = lakeTables(config).map(({ source, table }) =>
+      jobsByTable.get(`${source.name}/${qualifiedName(table)}`)!,
     );
     const tables = this.jobs.map((job) => job.entry);
     const jobNamePrefix = ingestionJobNamePrefix(config.name);

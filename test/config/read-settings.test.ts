@@ -1,8 +1,7 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { bookingSource, copyOf, devLike, twoSources } from '../fixtures/configs';
 import { problemsAfter } from '../helpers/config-problems';
-import { buildStageWith } from '../helpers/synth';
+import { buildStageWith, withNestedStacks } from '../helpers/synth';
 
 type Lake = Record<string, unknown>;
 const lakeOf = (config: EnvironmentConfigInput, source: number, table: number) =>
@@ -91,7 +90,7 @@ describe('read settings reach the job', () => {
   config.sources[0].horizonIgnoreUsers = ['dms_source', 'reporting'];
   config.sources[0].commitLagSeconds = 90;
   Object.assign(lakeOf(config, 0, 3), { partitionColumn: 'facility_no', readPartitions: 8, fetchSize: 2000 });
-  const template = Template.fromStack(buildStageWith(config).ingestion);
+  const template = withNestedStacks(buildStageWith(config).ingestion);
   const argsOf = (name: string) => {
     const jobs = Object.values(template.findResources('AWS::Glue::Job', { Properties: { Name: name } }));
     expect(jobs).toHaveLength(1);
@@ -99,7 +98,7 @@ describe('read settings reach the job', () => {
   };
 
   test('per-table partitioning and fetch size, per-source lag and ignored users', () => {
-    expect(argsOf('trackman-dev-ingest-trackman-backend-public-facilities')).toMatchObject({
+    expect(argsOf('trackman-dev-ingest-g7-trackman-backend-public-facilities')).toMatchObject({
       '--partition_column': 'facility_no',
       '--read_partitions': '8',
       '--fetch_size': '2000',
@@ -109,7 +108,7 @@ describe('read settings reach the job', () => {
   });
 
   test('a mysql source gets a TLS, cursor-fetch URL to its writer and no horizon URL', () => {
-    const args = argsOf('trackman-dev-ingest-booking-service-booking-reservations');
+    const args = argsOf('trackman-dev-ingest-g5-booking-service-booking-reservations');
     expect(args['--jdbc_url']).toBe(
       `jdbc:mysql://${bookingSource.host}:3306/booking?sslMode=REQUIRED&useCursorFetch=true`,
     );

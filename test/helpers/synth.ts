@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, NestedStack, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
@@ -86,4 +86,41 @@ export function snapshotOf(template: Template): unknown {
     return value;
   };
   return normalise(template.toJSON());
+}
+
+/**
+ * A stack's template with the resources of its nested stacks merged in, each
+ * nested parameter replaced by the value the parent passes: the ingestion
+ * stack's table jobs sit in nested group stacks (lib/stacks/table-group-stack.ts),
+ * and tests read them as if they were the parent's own.
+ */
+export function withNestedStacks(stack: Stack): Template {
+  // A copy: Template.fromStack may hand out the same object to every caller.
+  const parent = structuredClone(Template.fromStack(stack).toJSON()) as { Resources: Record<string, any> };
+  const nestedStacks = stack.node
+    .findAll()
+    .filter(
+      (child): child is NestedStack => NestedStack.isNestedStack(child) && child.nestedStackParent === stack,
+    );
+  for (const nested of nestedStacks) {
+    const resourceId = stack.resolve((nested.nestedStackResource as CfnElement).logicalId) as string;
+    const passed = (parent.Resources[resourceId]?.Properties?.Parameters ?? {}) as Record<string, unknown>;
+    const substitute = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(substitute);
+      if (value === null || typeof value !== 'object') return value;
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.length === 1 && entries[0][0] === 'Ref' && typeof entries[0][1] === 'string') {
+        const name = entries[0][1];
+        if (Object.hasOwn(passed, name)) return passed[name];
+      }
+      return Object.fromEntries(entries.map(([key, inner]) => [key, substitute(inner)]));
+    };
+    const template = withNestedStacks(nested).toJSON() as { Resources: Record<string, unknown> };
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (Object.hasOwn(parent.Resources, id))
+        throw new Error(`${id}: in both ${stack.node.path} and ${nested.node.path}`);
+      parent.Resources[id] = substitute(resource);
+    }
+  }
+  return Template.fromJSON(parent);
 }

@@ -7,7 +7,7 @@ import {
   type Request,
   type Template as Cfn,
 } from '../helpers/policy-sim';
-import { buildStage } from '../helpers/synth';
+import { buildStage, withNestedStacks } from '../helpers/synth';
 
 /**
  * Least privilege of the Glue job roles, by an offline policy simulation of the
@@ -20,7 +20,7 @@ import { buildStage } from '../helpers/synth';
 describe.each(['dev', 'prod'])('Glue job roles (%s)', (environment) => {
   const stage = buildStage(environment);
   const env = { account: stage.account!, region: stage.region! };
-  const template = Template.fromStack(stage.ingestion).toJSON() as Cfn;
+  const template = withNestedStacks(stage.ingestion).toJSON() as Cfn;
   const network = Template.fromStack(stage.network).toJSON() as Cfn;
   const resolve = (value: unknown) => resolveValue(value, template, env);
 

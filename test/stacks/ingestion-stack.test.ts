@@ -1,23 +1,30 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { lakeBudget, validateConfig } from '../../lib/config';
 import { WORKFLOW_WRAP_UP_MINUTES } from '../../lib/constructs/ingestion-workflow';
 import { powertoolsLayerParameter, powertoolsVersion } from '../../lib/constructs/node-function';
 import { devLike, prodLike, twoSources } from '../fixtures/configs';
-import { buildStageWith, snapshotOf } from '../helpers/synth';
+import { buildStageWith, snapshotOf, withNestedStacks } from '../helpers/synth';
 
 // Behaviour on the fixtures (test/fixtures/configs.ts), not the shipped environments:
 // their tables and settings change; these expectations should not.
 const fixtures = { dev: devLike, prod: prodLike };
 const stages = { dev: buildStageWith(devLike), prod: buildStageWith(prodLike) };
 const templates = {
-  dev: Template.fromStack(stages.dev.ingestion),
-  prod: Template.fromStack(stages.prod.ingestion),
+  dev: withNestedStacks(stages.dev.ingestion),
+  prod: withNestedStacks(stages.prod.ingestion),
 };
 
 /** The fixtures' tables. */
 const TABLES = ['public.sessions', 'public.shots', 'public.players', 'public.facilities'];
+/** The table-group stack of each (FNV-1a of the name, modulo the default 8 groups; lib/config/table-groups.ts). */
+const GROUP: Record<string, number> = {
+  'public.sessions': 7,
+  'public.shots': 3,
+  'public.players': 0,
+  'public.facilities': 7,
+};
 const jobName = (env: string, table: string) =>
-  `trackman-${env}-ingest-trackman-backend-${table.replace('.', '-')}`;
+  `trackman-${env}-ingest-g${GROUP[table]}-trackman-backend-${table.replace('.', '-')}`;
 
 /** The one resource of a type whose properties match. */
 function only(template: Template, type: string, props: Record<string, unknown> = {}) {
@@ -565,9 +572,7 @@ describe.each([
 });
 
 describe('ingestion paused (ingestion.enabled: false)', () => {
-  const template = Template.fromStack(
-    buildStageWith({ ...devLike, ingestion: { enabled: false } }).ingestion,
-  );
+  const template = withNestedStacks(buildStageWith({ ...devLike, ingestion: { enabled: false } }).ingestion);
 
   test('the schedule and the run-request rule are disabled, start-ingestion takes no invocations', () => {
     expect(only(template, 'AWS::Scheduler::Schedule').properties.State).toBe('DISABLED');
@@ -591,7 +596,7 @@ describe('ingestion paused (ingestion.enabled: false)', () => {
 });
 
 describe('two sources, one of them MySQL', () => {
-  const template = Template.fromStack(buildStageWith(twoSources).ingestion);
+  const template = withNestedStacks(buildStageWith(twoSources).ingestion);
   const mysql = twoSources.sources[1];
 
   test('one job per table of every source', () => {
@@ -599,8 +604,8 @@ describe('two sources, one of them MySQL', () => {
     expect(names).toHaveLength(6);
     expect(names).toEqual(
       expect.arrayContaining([
-        'trackman-dev-ingest-booking-service-booking-reservations',
-        'trackman-dev-ingest-booking-service-booking-bays',
+        'trackman-dev-ingest-g5-booking-service-booking-reservations',
+        'trackman-dev-ingest-g7-booking-service-booking-bays',
       ]),
     );
   });
@@ -616,7 +621,7 @@ describe('two sources, one of them MySQL', () => {
 
   test("each source's jobs read only that source's secret", () => {
     const job = only(template, 'AWS::Glue::Job', {
-      Name: 'trackman-dev-ingest-booking-service-booking-bays',
+      Name: 'trackman-dev-ingest-g7-booking-service-booking-bays',
     });
     const roleId = job.properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(

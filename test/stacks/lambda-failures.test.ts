@@ -6,11 +6,11 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../lib/config';
-import { buildStage } from '../helpers/synth';
+import { buildStage, withNestedStacks } from '../helpers/synth';
 
 const ENVIRONMENTS = ['dev', 'prod'] as const;
 const templates = Object.fromEntries(
-  ENVIRONMENTS.map((env) => [env, Template.fromStack(buildStage(env).ingestion)]),
+  ENVIRONMENTS.map((env) => [env, withNestedStacks(buildStage(env).ingestion)]),
 ) as Record<(typeof ENVIRONMENTS)[number], Template>;
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;

@@ -1,6 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { buildStage } from '../helpers/synth';
+import { buildStage, withNestedStacks } from '../helpers/synth';
 
 type Resources = Record<string, { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
@@ -8,7 +7,7 @@ const resourcesOf = (environment: string) => {
   const stage = buildStage(environment);
   return stage.node.children
     .filter((child): child is Stack => child instanceof Stack)
-    .map((stack) => [stack.node.id, Template.fromStack(stack).toJSON().Resources as Resources] as const);
+    .map((stack) => [stack.node.id, withNestedStacks(stack).toJSON().Resources as Resources] as const);
 };
 
 /**

@@ -5,11 +5,10 @@
  * that share a group, a port or a destination range are still reached by every client.
  */
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import type { EnvironmentConfigInput } from '../../lib/config';
 import type { EnvironmentStage } from '../../lib/stages/environment-stage';
 import { copyOf, devLike } from '../fixtures/configs';
-import { buildStage, buildStageWith } from '../helpers/synth';
+import { buildStage, buildStageWith, withNestedStacks } from '../helpers/synth';
 
 type Rule = { stack: string; id: string; type: string; props: Record<string, unknown> };
 
@@ -19,7 +18,7 @@ const EC2_RULE_DESCRIPTION = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=;{}!$*]{0,255}$/;
 function rulesOf(stage: EnvironmentStage): Rule[] {
   const stacks = stage.node.children.filter((child): child is Stack => child instanceof Stack);
   return stacks.flatMap((stack) => {
-    const resources = Template.fromStack(stack).toJSON().Resources as Record<
+    const resources = withNestedStacks(stack).toJSON().Resources as Record<
       string,
       { Type: string; Properties?: Record<string, unknown> }
     >;

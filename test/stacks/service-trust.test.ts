@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { EnvironmentConfigInput } from '../../lib/config';
 import { devLike } from '../fixtures/configs';
-import { buildStage, buildStageWith } from '../helpers/synth';
+import { buildStage, buildStageWith, withNestedStacks } from '../helpers/synth';
 
 type Statement = { Principal?: { Service?: string }; Condition?: Record<string, Record<string, unknown>> };
 
@@ -36,7 +36,7 @@ describe.each(['dev', 'prod'])('service role trust policies (%s)', (environment)
   const roles = stage.node.children
     .filter((child): child is Stack => child instanceof Stack)
     .flatMap((stack) =>
-      Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Role'))
+      Object.entries(withNestedStacks(stack).findResources('AWS::IAM::Role'))
         .filter(([id]) => !CDK_PROVIDER_ROLE.test(id))
         .flatMap(([id, role]) =>
           (role.Properties.AssumeRolePolicyDocument.Statement as Statement[]).map((s) => ({
@@ -77,7 +77,7 @@ describe('sources without peering', () => {
       sourceTransitGateway: { sourceCidr: '10.20.0.0/16' },
     },
   } as EnvironmentConfigInput;
-  const template = Template.fromStack(buildStageWith(config).ingestion);
+  const template = withNestedStacks(buildStageWith(config).ingestion);
 
   test("the source admits the jobs' VPC range (the network stack's rule), not their security group", () => {
     Template.fromStack(buildStageWith(config).network).hasResourceProperties(
@@ -104,7 +104,7 @@ describe('sources without peering', () => {
     if (withList.network.mode === 'create') {
       withList.network.sourceTransitGateway = { sourcePrefixListId: 'pl-0123456789abcdef0' };
     }
-    Template.fromStack(buildStageWith(withList).ingestion).hasResourceProperties(
+    withNestedStacks(buildStageWith(withList).ingestion).hasResourceProperties(
       'AWS::EC2::SecurityGroupEgress',
       {
         DestinationPrefixListId: 'pl-0123456789abcdef0',
@@ -114,7 +114,7 @@ describe('sources without peering', () => {
   });
 
   test('with peering, both rules name security groups', () => {
-    const peered = Template.fromStack(buildStage('dev').ingestion);
+    const peered = withNestedStacks(buildStage('dev').ingestion);
     peered.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       SourceSecurityGroupId: Match.anyValue(),
       CidrIp: Match.absent(),

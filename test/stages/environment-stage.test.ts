@@ -1,8 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, selectedEnvironments, stageId } from '../../lib/app';
 import { ENVIRONMENTS, loadConfig } from '../../lib/config';
-import { buildStage, projectContext } from '../helpers/synth';
+import { buildStage, projectContext, withNestedStacks } from '../helpers/synth';
 
 // Over the shipped environments, asserting only what holds whatever their settings (invariants).
 describe.each(Object.keys(ENVIRONMENTS))('%s stage', (env) => {
@@ -45,7 +44,7 @@ describe.each(Object.keys(ENVIRONMENTS))('%s stage', (env) => {
         return;
       }
       const expected = { Project: 'trackman-data-platform', Environment: env, Component: component };
-      const resources = Template.fromStack(stack).toJSON().Resources as Record<
+      const resources = withNestedStacks(stack).toJSON().Resources as Record<
         string,
         { Properties?: { Tags?: unknown } }
       >;

@@ -1,5 +1,4 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import {
   ENVIRONMENTS,
   ingestionJobName,
@@ -8,7 +7,7 @@ import {
   loadConfig,
   qualifiedName,
 } from '../../lib/config';
-import { buildStage } from '../helpers/synth';
+import { buildStage, withNestedStacks } from '../helpers/synth';
 
 /**
  * Invariants of the shipped environments: what must hold whatever their tables
@@ -17,7 +16,7 @@ import { buildStage } from '../helpers/synth';
 describe.each(Object.keys(ENVIRONMENTS))('%s (shipped)', (env) => {
   const config = loadConfig(env);
   const stage = buildStage(env);
-  const ingestion = Template.fromStack(stage.ingestion);
+  const ingestion = withNestedStacks(stage.ingestion);
   const expectedJobs = lakeTables(config).map(({ source, table }) => ({
     source: source.name,
     table: qualifiedName(table),
@@ -37,12 +36,10 @@ describe.each(Object.keys(ENVIRONMENTS))('%s (shipped)', (env) => {
   test('every alarm of every stack notifies someone', () => {
     const stacks = stage.node.children.filter((child): child is Stack => child instanceof Stack);
     const alarms = stacks.flatMap((stack) =>
-      Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map(
-        ([id, alarm]) => ({
-          id: `${stack.node.id}/${id}`,
-          actions: (alarm.Properties.AlarmActions as unknown[] | undefined)?.length ?? 0,
-        }),
-      ),
+      Object.entries(withNestedStacks(stack).findResources('AWS::CloudWatch::Alarm')).map(([id, alarm]) => ({
+        id: `${stack.node.id}/${id}`,
+        actions: (alarm.Properties.AlarmActions as unknown[] | undefined)?.length ?? 0,
+      })),
     );
     expect(alarms.length).toBeGreaterThan(0);
     expect(alarms.filter((alarm) => alarm.actions === 0)).toEqual([]);
