@@ -422,8 +422,21 @@ export const IngestionSchema = z
       .default(15)
       .describe('Minutes between scheduled workflow runs. @default 15'),
     jobTimeoutMinutes: positiveInt('minutes')
-      .default(7)
-      .describe('Timeout of one Glue job run. Backfills override it per run. @default 7'),
+      .default(5)
+      .describe(
+        'Timeout of one Glue job run: the horizon wait, the read and the write of one interval of rows. ' +
+          'Backfills override it per run. @default 5',
+      ),
+    expectedTableMinutes: z
+      .number({ error: 'a number of minutes' })
+      .min(0.5, { error: 'at least 0.5 minutes' })
+      .max(60, { error: 'at most 60 minutes' })
+      .default(2)
+      .describe(
+        "How long one table's run usually takes, Glue start-up included (the p95 of the jobs' run time on the " +
+          "dashboard). The SLO budget spreads each source's tables over its connections at this pace; a run " +
+          'that takes longer delays only its own table, and the freshness alarms watch it. @default 2',
+      ),
     startupAllowanceMinutes: z
       .int({ error: 'a whole number of minutes' })
       .min(0, { error: '0 or more minutes' })
@@ -451,9 +464,14 @@ export const IngestionSchema = z
     maxConcurrency: z
       .int({ error: 'a whole number of tables' })
       .min(1, { error: 'at least 1 table at a time' })
-      .max(40, { error: 'at most 40 tables at a time' })
-      .default(10)
-      .describe('Tables a workflow run ingests at the same time. @default 10'),
+      .max(40, {
+        error: 'at most 40 tables at a time (a Step Functions inline Map runs at most 40 iterations at once)',
+      })
+      .default(40)
+      .describe(
+        "Tables of one source a workflow run ingests at the same time, at most; the source's maxConnections " +
+          'may allow fewer. @default 40',
+      ),
     maxWorkers: z
       .int({ error: 'a whole number of workers' })
       .min(2, { error: 'at least 2 workers' })

@@ -39,6 +39,8 @@ export interface IngestionWorkflowProps {
   readonly ingestion: IngestionConfig;
   /** The SLO budget: its run time is the workflow timeout. */
   readonly budget: LakeBudget;
+  /** Each source and how many of its tables a run reads at once (from the budget). */
+  readonly sources: readonly { readonly source: string; readonly slots: number }[];
   /** The environment's ingestion jobs, as an ARN with a trailing `*` (see ingestionJobNamePrefix). */
   readonly jobArnPattern: string;
   readonly alarmTopic: sns.ITopic;
@@ -48,8 +50,10 @@ export interface IngestionWorkflowProps {
 }
 
 /**
- * One Step Functions execution ingests every requested table: a Map over the
- * `tables` of its input runs each table's Glue job to completion, retrying
+ * One Step Functions execution ingests every requested table: one branch per
+ * source, side by side, in which a Map over that source's `tables` of the
+ * input runs at most the source's slots (lib/config/slo-budget.ts) at a time,
+ * each table's Glue job to completion, retrying
  * transient failures with capped, jittered backoff. A table whose job is still
  * running is recorded as skipped; a failed table does not stop the others.
  * When any table failed, the execution alerts the alarm topic with every
@@ -67,69 +71,83 @@ export class IngestionWorkflow extends Construct {
     const { ingestion } = props;
     const item = { 'source.$': '$.source', 'table.$': '$.table', 'jobName.$': '$.jobName' };
 
-    const runJob = new sfn.CustomState(this, 'RunTableJob', {
-      stateJson: {
-        Type: 'Task',
-        Comment: "Runs the table's Glue job and waits for it to finish",
-        Resource: `arn:${Aws.PARTITION}:states:::glue:startJobRun.sync`,
-        Parameters: { 'JobName.$': '$.jobName' },
-        // Only the run id: a path that is missing from the result would be a States.Runtime error,
-        // which no Catch handles, and Id is the one field every JobRun has.
-        ResultSelector: { 'jobRunId.$': '$.Id' },
-        ResultPath: '$.run',
-        TimeoutSeconds: (ingestion.jobTimeoutMinutes + ingestion.startupAllowanceMinutes) * 60,
-      },
-    });
-    // The first retrier whose errors match decides, so the never-retried errors come first
-    // (States.TaskFailed also matches Glue.ConcurrentRunsExceededException).
-    runJob.addRetry({ errors: [JOB_ALREADY_RUNNING, ...PERMANENT_ERRORS], maxAttempts: 0 });
-    runJob.addRetry({
-      errors: RETRIED_ERRORS,
-      maxAttempts: ingestion.maxAttempts - 1,
-      interval: Duration.seconds(ingestion.retryIntervalSeconds),
-      backoffRate: ingestion.retryBackoffRate,
-      maxDelay: Duration.seconds(ingestion.retryMaxDelaySeconds),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    /** One source's tables, at most `slots` at a time: the states of its branch, named after it. */
+    const sourceBranch = (source: string, slots: number) => {
+      const runJob = new sfn.CustomState(this, `RunTableJob-${source}`, {
+        stateJson: {
+          Type: 'Task',
+          Comment: "Runs the table's Glue job and waits for it to finish",
+          Resource: `arn:${Aws.PARTITION}:states:::glue:startJobRun.sync`,
+          Parameters: { 'JobName.$': '$.jobName' },
+          // Only the run id: a path that is missing from the result would be a States.Runtime error,
+          // which no Catch handles, and Id is the one field every JobRun has.
+          ResultSelector: { 'jobRunId.$': '$.Id' },
+          ResultPath: '$.run',
+          TimeoutSeconds: (ingestion.jobTimeoutMinutes + ingestion.startupAllowanceMinutes) * 60,
+        },
+      });
+      // The first retrier whose errors match decides, so the never-retried errors come first
+      // (States.TaskFailed also matches Glue.ConcurrentRunsExceededException).
+      runJob.addRetry({ errors: [JOB_ALREADY_RUNNING, ...PERMANENT_ERRORS], maxAttempts: 0 });
+      runJob.addRetry({
+        errors: RETRIED_ERRORS,
+        maxAttempts: ingestion.maxAttempts - 1,
+        interval: Duration.seconds(ingestion.retryIntervalSeconds),
+        backoffRate: ingestion.retryBackoffRate,
+        maxDelay: Duration.seconds(ingestion.retryMaxDelaySeconds),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
 
-    const succeeded = new sfn.Pass(this, 'TableSucceeded', {
-      parameters: {
-        ...item,
-        status: 'succeeded',
-        'jobRunId.$': '$.run.jobRunId',
-      },
-    });
-    const skipped = new sfn.Pass(this, 'TableSkipped', {
-      comment:
-        'The job is still running from an earlier run; its next tick picks up what this one would have',
-      parameters: { ...item, status: 'skipped', reason: 'job already running' },
-    });
-    const failed = new sfn.Pass(this, 'TableFailed', {
-      parameters: { ...item, status: 'failed', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
-    });
-    runJob.addCatch(skipped, { errors: [JOB_ALREADY_RUNNING], resultPath: '$.failure' });
-    runJob.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.failure' });
+      const succeeded = new sfn.Pass(this, `TableSucceeded-${source}`, {
+        parameters: {
+          ...item,
+          status: 'succeeded',
+          'jobRunId.$': '$.run.jobRunId',
+        },
+      });
+      const skipped = new sfn.Pass(this, `TableSkipped-${source}`, {
+        comment:
+          'The job is still running from an earlier run; its next tick picks up what this one would have',
+        parameters: { ...item, status: 'skipped', reason: 'job already running' },
+      });
+      const failed = new sfn.Pass(this, `TableFailed-${source}`, {
+        parameters: { ...item, status: 'failed', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
+      });
+      runJob.addCatch(skipped, { errors: [JOB_ALREADY_RUNNING], resultPath: '$.failure' });
+      runJob.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.failure' });
 
-    const tables = new sfn.Map(this, 'IngestTables', {
-      comment: 'One iteration per table; a failed table does not stop the others',
-      itemsPath: '$.tables',
-      maxConcurrency: ingestion.maxConcurrency,
-      itemSelector: {
-        'source.$': '$$.Map.Item.Value.source',
-        'table.$': '$$.Map.Item.Value.table',
-        'jobName.$': '$$.Map.Item.Value.jobName',
-      },
-      resultPath: '$.results',
+      // A filter always gives a list (none, one or many matches), unlike a path to one node, which
+      // fails when nothing is there: a run that asks for another source's tables reads none here.
+      const tables = new sfn.Map(this, `IngestTables-${source}`, {
+        comment: `The tables of ${source}, ${slots} at a time (its connection budget); a failed table does not stop the others`,
+        inputPath: `$.tables[?(@.source == '${source}')]`,
+        maxConcurrency: slots,
+        itemSelector: {
+          'source.$': '$$.Map.Item.Value.source',
+          'table.$': '$$.Map.Item.Value.table',
+          'jobName.$': '$$.Map.Item.Value.jobName',
+        },
+      });
+      tables.itemProcessor(runJob.next(succeeded));
+      return tables;
+    };
+
+    // Every source side by side: one source's slow tables never hold up another's.
+    const sources = new sfn.Parallel(this, 'IngestSources', {
+      comment: "Each source's tables within its own connection budget",
+      // One list of every table's result, whichever branch it came from.
+      resultSelector: { 'all.$': '$[*][*]' },
+      resultPath: '$.ingested',
     });
-    tables.itemProcessor(runJob.next(succeeded));
+    for (const { source, slots } of props.sources) sources.branch(sourceBranch(source, slots));
 
     // Only standard JSONPath: the failure filter runs only once a failure is known to exist,
     // so nothing depends on what a filter that matches nothing returns.
     const summarise = new sfn.Pass(this, 'Summarise', {
       parameters: {
         'trigger.$': '$.trigger',
-        'results.$': '$.results',
-        'anyFailed.$': "States.ArrayContains($.results[*].status, 'failed')",
+        'results.$': '$.ingested.all',
+        'anyFailed.$': "States.ArrayContains($.ingested.all[*].status, 'failed')",
       },
     });
     const collectFailures = new sfn.Pass(this, 'CollectFailures', {
@@ -174,10 +192,10 @@ export class IngestionWorkflow extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'Ingests the configured source tables into the lake',
-      definitionBody: sfn.DefinitionBody.fromChainable(tables.next(summarise).next(anyFailed)),
+      definitionBody: sfn.DefinitionBody.fromChainable(sources.next(summarise).next(anyFailed)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       // The tables' worst case, plus time to summarise and send the alert after the slowest one.
-      timeout: Duration.minutes(props.budget.runMinutes + WORKFLOW_WRAP_UP_MINUTES),
+      timeout: Duration.seconds(Math.ceil((props.budget.runMinutes + WORKFLOW_WRAP_UP_MINUTES) * 60)),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

@@ -112,6 +112,7 @@ export class IngestionStack extends Stack {
       resourceName: `${jobNamePrefix}*`,
     });
 
+    const budget = lakeBudget(config);
     const logsKey = new LogsKey(this, 'LogsKey', {
       purpose: 'ingestion workflow and function',
       removalPolicy: policy,
@@ -119,7 +120,8 @@ export class IngestionStack extends Stack {
     this.workflow = new IngestionWorkflow(this, 'Workflow', {
       environment: config.name,
       ingestion: config.ingestion,
-      budget: lakeBudget(config),
+      budget,
+      sources: budget.sources.map(({ source, slots }) => ({ source, slots })),
       jobArnPattern,
       alarmTopic: props.alarmTopic,
       logsKey,

@@ -120,6 +120,8 @@ describe('defaults', () => {
     expect(config.slo).toEqual({ lakeFreshnessMinutes: 60, replicationFreshnessMinutes: 30 });
     expect(config.features).toEqual({ warehouse: false, streaming: false });
     expect(config.sources[0].credentialsCrossAccount).toBe(false);
+    expect(config.sources[0].maxConnections).toBe(50);
+    expect(config.sources[0].tableGroups).toBe(8);
   });
 
   it('fills in the defaults of a prod-like config', () => {
@@ -137,13 +139,14 @@ describe('defaults', () => {
     expect(config.ingestion).toEqual({
       enabled: true,
       scheduleIntervalMinutes: 15,
-      jobTimeoutMinutes: 7,
+      jobTimeoutMinutes: 5,
+      expectedTableMinutes: 2,
       startupAllowanceMinutes: 2,
       maxAttempts: 2,
       retryIntervalSeconds: 60,
       retryBackoffRate: 2,
       retryMaxDelaySeconds: 300,
-      maxConcurrency: 10,
+      maxConcurrency: 40,
       maxWorkers: 10,
     });
   });
@@ -509,8 +512,9 @@ describe('lake and ingestion', () => {
   it('rejects a schedule interval that cannot meet the lake SLO', () => {
     expect(problemsAfter((config) => (config.ingestion = { scheduleIntervalMinutes: 60 }))).toEqual([
       'ingestion.scheduleIntervalMinutes: expected settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (60); ' +
-        'these give 99 min = interval 60 + 2 x run 19 + commit lag 1, ' +
-        'where run = 1 round(s) x (2 attempt(s) x (jobTimeoutMinutes 7 + startupAllowanceMinutes 2) + retry waits 1 min); received 60',
+        'these give 76.6 min for trackman-backend = 1 x interval 60 + latest start 0.6 + table 15 + commit lag 1, ' +
+        'where table = 2 attempt(s) x (jobTimeoutMinutes 5 + startupAllowanceMinutes 2) + retry waits 1 min and ' +
+        'latest start = (4 - 1) x expectedTableMinutes 2 / 10 at a time; received 60',
     ]);
   });
 

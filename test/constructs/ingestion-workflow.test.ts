@@ -13,7 +13,7 @@ import {
   RETRIED_ERRORS,
   WORKFLOW_WRAP_UP_MINUTES,
 } from '../../lib/constructs/ingestion-workflow';
-import { devLike, prodLike } from '../fixtures/configs';
+import { devLike, prodLike, twoSources } from '../fixtures/configs';
 import { resolveIntrinsics, stateMachineAsl, validateAsl, type AslDefinition } from '../helpers/asl';
 import { runStateMachine, type AslMachine } from '../helpers/asl-runner';
 import { buildStageWith } from '../helpers/synth';
@@ -39,8 +39,17 @@ beforeAll(() => {
   }
 });
 
-const taskOf = (definition: AslDefinition) =>
-  (definition.States.IngestTables.ItemProcessor as AslDefinition).States.RunTableJob;
+/** The branch of a source in the Parallel state. */
+const branchOf = (definition: AslDefinition, source = 'trackman-backend') => {
+  const branches = definition.States.IngestSources.Branches as AslDefinition[];
+  const branch = branches.find((b) => b.StartAt === `IngestTables-${source}`);
+  if (branch === undefined) throw new Error(`no branch for ${source}`);
+  return branch;
+};
+const taskOf = (definition: AslDefinition, source = 'trackman-backend') =>
+  (branchOf(definition, source).States[`IngestTables-${source}`].ItemProcessor as AslDefinition).States[
+    `RunTableJob-${source}`
+  ];
 
 describe.each(ENVIRONMENTS)('ingestion workflow definition (%s)', (env) => {
   const config = validateConfig(FIXTURES[env], env);
@@ -69,8 +78,8 @@ describe.each(ENVIRONMENTS)('ingestion workflow definition (%s)', (env) => {
     ]);
     // A running job is skipped; everything else that gets past the retriers fails the table.
     expect(task.Catch).toEqual([
-      { ErrorEquals: [JOB_ALREADY_RUNNING], ResultPath: '$.failure', Next: 'TableSkipped' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'TableFailed' },
+      { ErrorEquals: [JOB_ALREADY_RUNNING], ResultPath: '$.failure', Next: 'TableSkipped-trackman-backend' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'TableFailed-trackman-backend' },
     ]);
   });
 
@@ -93,7 +102,7 @@ describe.each(ENVIRONMENTS)('ingestion workflow definition (%s)', (env) => {
     expect((task.TimeoutSeconds as number) * ingestion.maxAttempts + budget.retryWaitSeconds).toBe(
       budget.tableMinutes * 60,
     );
-    expect(definition.TimeoutSeconds).toBe((budget.runMinutes + WORKFLOW_WRAP_UP_MINUTES) * 60);
+    expect(definition.TimeoutSeconds).toBe(Math.ceil((budget.runMinutes + WORKFLOW_WRAP_UP_MINUTES) * 60));
   });
 });
 
@@ -227,7 +236,7 @@ async function runWorkflow(attempts: Record<string, Attempt> = {}): Promise<Run>
     { trigger: 'schedule', tables: TABLES.map((t) => ({ ...t })) },
     {
       taskHandlers: {
-        RunTableJob: (request) => {
+        'RunTableJob-trackman-backend': (request) => {
           const { JobName } = request as { JobName: string };
           const calls = glueRequests[JobName];
           if (calls === undefined) {
@@ -417,5 +426,78 @@ describe('ingestion workflow execution (prod, local)', () => {
     expect(run.published[0].Message.failed.map((r) => [r.table, r.error])).toEqual([
       [failing.table, 'Glue.AccessDeniedException'],
     ]);
+  });
+});
+
+describe('one branch per source (two-source fixture)', () => {
+  const config = validateConfig(twoSources, 'dev');
+  const budget = lakeBudget(config);
+  const entries = lakeTables(config).map(({ source, table }) => ({
+    source: source.name,
+    table: qualifiedName(table),
+    jobName: ingestionJobName('dev', source, table),
+  }));
+  let definition: AslDefinition;
+  beforeAll(() => {
+    const stack = buildStageWith(twoSources).ingestion;
+    definition = stateMachineAsl(Template.fromStack(stack), dummyEnvironment(stack));
+  });
+
+  /** Runs the workflow over `tables`; every job succeeds. Returns the jobs each source's task started. */
+  async function run(tables: typeof entries) {
+    const started: Record<string, string[]> = { 'trackman-backend': [], 'booking-service': [] };
+    const handler = (source: string) => (request: unknown) => {
+      const { JobName } = request as { JobName: string };
+      started[source].push(JobName);
+      return { Id: `jr_${JobName}`, JobName, JobRunState: 'SUCCEEDED' };
+    };
+    const outcome = await runStateMachine(
+      definition as unknown as AslMachine,
+      { trigger: 'manual', tables },
+      {
+        taskHandlers: {
+          'RunTableJob-trackman-backend': handler('trackman-backend'),
+          'RunTableJob-booking-service': handler('booking-service'),
+        },
+        execution: { Id: EXECUTION_ARN, Name: 'two-sources' },
+      },
+    );
+    return { outcome, started };
+  }
+
+  test("each source's Map runs at most its own slots, over its own tables only", () => {
+    expect(budget.sources.map((s) => [s.source, s.slots])).toEqual([
+      // 50 connections / (readPartitions 4 + 1): 10 tables at a time each.
+      ['trackman-backend', 10],
+      ['booking-service', 10],
+    ]);
+    for (const { source, slots } of budget.sources) {
+      const map = branchOf(definition, source).States[`IngestTables-${source}`];
+      expect(map.MaxConcurrency).toBe(slots);
+      expect(map.InputPath).toBe(`$.tables[?(@.source == '${source}')]`);
+    }
+  });
+
+  test("every table runs in its own source's branch, and all results come back in one list", async () => {
+    const { outcome, started } = await run(entries);
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(started['trackman-backend']).toEqual(
+      entries.filter((e) => e.source === 'trackman-backend').map((e) => e.jobName),
+    );
+    expect(started['booking-service']).toEqual(
+      entries.filter((e) => e.source === 'booking-service').map((e) => e.jobName),
+    );
+    const output = (outcome as { output: WorkflowOutput }).output;
+    expect(output.results.map((r) => r.table).sort()).toEqual(entries.map((e) => e.table).sort());
+    expect(output.anyFailed).toBe(false);
+  });
+
+  test("a request for one source's tables runs nothing of the other", async () => {
+    const booking = entries.filter((e) => e.source === 'booking-service');
+    const { outcome, started } = await run(booking);
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(started['trackman-backend']).toEqual([]);
+    expect(started['booking-service']).toHaveLength(booking.length);
+    expect((outcome as { output: WorkflowOutput }).output.results).toHaveLength(booking.length);
   });
 });

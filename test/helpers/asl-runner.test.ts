@@ -165,9 +165,9 @@ describe('asl-runner', () => {
   });
 
   test('what it does not implement fails loudly, never as a catchable state error', async () => {
-    await expect(run({ StartAt: 'P', States: { P: { Type: 'Parallel', End: true } } }, {})).rejects.toThrow(
-      'state type not implemented in this runner: Parallel',
-    );
+    await expect(
+      run({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 1, End: true } } }, {}),
+    ).rejects.toThrow('state type not implemented in this runner: Wait');
     await expect(
       run({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:x', End: true } } }, {}),
     ).rejects.toThrow('no local handler for Task state T');

@@ -6,7 +6,8 @@
  *
  * Supported: Task (Parameters, ResultSelector, ResultPath, Retry, Catch), Pass,
  * Choice (the comparison operators below, And/Or/Not), Map (INLINE,
- * ItemsPath, ItemSelector, MaxConcurrency), Succeed and Fail (Error/ErrorPath,
+ * ItemsPath, ItemSelector, MaxConcurrency), Parallel (Branches, run one after
+ * another; ResultSelector, ResultPath, Retry, Catch), Succeed and Fail (Error/ErrorPath,
  * Cause/CausePath); InputPath and OutputPath; the context object (`$$.Execution`,
  * `$$.State`, `$$.Map.Item`); the intrinsic functions States.Format,
  * States.ArrayLength, States.ArrayContains, States.JsonToString,
@@ -373,14 +374,17 @@ async function runState(
       };
     }
     case 'Task':
-    case 'Map': {
+    case 'Map':
+    case 'Parallel': {
       const effective =
         state.Parameters !== undefined ? resolveTemplate(state.Parameters, input, context) : input;
       try {
         let result = await withRetries(state, context, () =>
           state.Type === 'Task'
             ? runTask(name, effective, options)
-            : runMap(state, effective, context, options),
+            : state.Type === 'Map'
+              ? runMap(state, effective, context, options)
+              : runParallel(state, effective, context, options),
         );
         if (state.ResultSelector !== undefined)
           result = resolveTemplate(state.ResultSelector, result, context);
@@ -423,6 +427,20 @@ async function withRetries(
       if (context.State !== undefined) context.State.RetryCount = used[index];
     }
   }
+}
+
+/** Each branch on its own copy of the input, in order; the result lists their outputs in branch order. */
+async function runParallel(
+  state: AslState,
+  input: unknown,
+  context: Context,
+  options: RunOptions,
+): Promise<unknown[]> {
+  const outputs: unknown[] = [];
+  for (const branch of state.Branches as AslMachine[]) {
+    outputs.push(await runStates(branch, clone(input), { Execution: context.Execution }, options));
+  }
+  return outputs;
 }
 
 async function runMap(

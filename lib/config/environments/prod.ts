@@ -30,6 +30,10 @@ export const prod: EnvironmentConfigInput = definedIn(__filename, {
       credentialsSecretArn:
         'arn:aws:secretsmanager:eu-west-1:222222222222:secret:trackman-backend/lake-reader-GhIjKl',
       securityGroupId: 'sg-0fedcba9876543210',
+      // 40 tables at a time, each up to readPartitions 4 + its horizon query: enough to read hundreds of
+      // tables within one 15-minute interval (lib/config/slo-budget.ts). The lake reader's connection
+      // limit on the database is set to match (docs/runbook.md).
+      maxConnections: 200,
       // DMS reads the writer (host): logical replication slots exist only there.
       replication: {
         credentialsSecretArn:

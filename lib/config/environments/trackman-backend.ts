@@ -9,7 +9,7 @@ type SourceInput = EnvironmentConfigInput['sources'][number];
  */
 export function trackmanBackend(
   where: Pick<SourceInput, 'host' | 'credentialsSecretArn' | 'securityGroupId'> &
-    Partial<Pick<SourceInput, 'readReplicaHost' | 'credentialsKmsKeyArn' | 'replication'>>,
+    Partial<Pick<SourceInput, 'readReplicaHost' | 'credentialsKmsKeyArn' | 'replication' | 'maxConnections'>>,
 ): SourceInput {
   const source: SourceInput = {
     name: 'trackman-backend',
