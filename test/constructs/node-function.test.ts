@@ -42,15 +42,13 @@ describe('NodeFunction bundled files', () => {
     return join(outdir, code!);
   }
 
-  test('each document lands next to index.js, and a changed document changes the asset', () => {
-    const one = '[{"source":"s","table":"public.a","jobName":"j-a"}]';
-    const two = '[{"source":"s","table":"public.b","jobName":"j-b"}]';
-    const first = bundle(one);
-    expect(readFileSync(join(first, 'INGESTION_TABLES.json'), 'utf8')).toBe(one);
-    const second = bundle(two);
-    expect(readFileSync(join(second, 'INGESTION_TABLES.json'), 'utf8')).toBe(two);
-    // The asset hash is taken over the output, so the new catalog is new code to deploy.
-    expect(second.split('asset.')[1]).not.toBe(first.split('asset.')[1]);
+  test('each document lands next to index.js, as it was given', () => {
+    // That a changed catalog changes the code asset (its hash) is checked on the scale harness's
+    // output (test/scale/scale.test.ts, adding a table): one real bundling here is enough.
+    const catalog = '[{"source":"s","table":"public.a","jobName":"j-a"}]';
+    const asset = bundle(catalog);
+    expect(readFileSync(join(asset, 'INGESTION_TABLES.json'), 'utf8')).toBe(catalog);
+    expect(readFileSync(join(asset, 'index.js'), 'utf8')).toContain('INGESTION_TABLES');
   });
 
   test('a document that is not JSON, or a name that is not a variable name, fails synth', () => {
