@@ -26,6 +26,8 @@ export interface GlueJobEnvironmentProps {
  */
 export class GlueJobEnvironment extends Construct {
   public readonly securityConfiguration: glue.SecurityConfiguration;
+  /** Its name, a literal (ingestionSecurityConfigurationName). */
+  public readonly securityConfigurationName: string;
   /** Encrypts job logs and bookmarks. */
   public readonly jobKey: LogsKey;
   /** `<prefix>/output` and `<prefix>/error`, passed to jobs as --custom-logGroup-prefix. */
@@ -40,10 +42,14 @@ export class GlueJobEnvironment extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {
+      // A literal name: the jobs in the nested table-group stacks then see it as it is, in their
+      // encrypted log group ARNs and in the acknowledgements that name those, not as a parameter.
+      securityConfigurationName: ingestionSecurityConfigurationName(props.environment),
       s3Encryption: glue.S3Encryption.kms(props.lakeKey),
       cloudWatchEncryption: glue.CloudWatchEncryption.kms(this.jobKey.key),
       jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(this.jobKey.key),
     });
+    this.securityConfigurationName = ingestionSecurityConfigurationName(props.environment);
     // The L2 retains it by default; it holds no data, so it follows the environment like the rest.
     this.securityConfiguration.applyRemovalPolicy(props.removalPolicy);
 
@@ -70,4 +76,13 @@ export class GlueJobEnvironment extends Construct {
       helpers: GlueObjectCode.fromS3Asset(helpers),
     };
   }
+}
+
+/**
+ * The jobs' security configuration name, `trackman-<env>-ingestion`: a literal, so the jobs in the
+ * nested table-group stacks name it as it is in their encrypted log group ARNs (the L2's
+ * securityConfigurationName is a Ref, which would reach them as a stack parameter).
+ */
+export function ingestionSecurityConfigurationName(environment: string): string {
+  return `trackman-${environment}-ingestion`;
 }

@@ -36,6 +36,8 @@ export interface TableIngestionJobProps {
   /** The lake's catalog database name (a literal, see catalogDatabaseName). */
   readonly catalogDatabaseName: string;
   readonly securityConfiguration: glue.ISecurityConfiguration;
+  /** Its name as a literal (GlueJobEnvironment.securityConfigurationName). */
+  readonly securityConfigurationName: string;
   /** Key of the security configuration: job bookmarks and job logs. */
   readonly jobKey: kms.IKey;
   /** The log groups the jobs write to (`<prefix>/output`, `<prefix>/error`). */
@@ -198,7 +200,7 @@ export class TableIngestionJob extends Construct {
       ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
       props.logGroups.groups.map((group) => `${group.logGroupArn}`),
     );
-    const encryptedLogGroupName = `/aws-glue/jobs-${this.role.roleName}-${props.securityConfiguration.securityConfigurationName}`;
+    const encryptedLogGroupName = `/aws-glue/jobs-${this.role.roleName}-${props.securityConfigurationName}`;
     const encryptedLogGroups = ['output', 'error'].flatMap((stream) => {
       const group = stack.formatArn({
         service: 'logs',
@@ -317,7 +319,7 @@ export class TableIngestionJob extends Construct {
           `Resource::${stack.formatArn({
             service: 'logs',
             resource: 'log-group',
-            resourceName: `/aws-glue/jobs-<${logicalIdOf(this.role)}>-<${logicalIdOf(props.securityConfiguration)}>/${stream}`,
+            resourceName: `/aws-glue/jobs-<${logicalIdOf(this.role)}>-${props.securityConfigurationName}/${stream}`,
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           })}:*`,
           "The log streams of the job's own encrypted log group; Glue names them by run id.",

@@ -90,6 +90,7 @@ export class IngestionStack extends Stack {
             lakeKey: props.lakeKey,
             catalogDatabaseName: catalogDatabaseName(config.name),
             securityConfiguration: environment.securityConfiguration,
+            securityConfigurationName: environment.securityConfigurationName,
             jobKey: environment.jobKey.key,
             logGroups: { prefix: environment.logGroupPrefix, groups: environment.logGroups },
           },

@@ -62,7 +62,12 @@ export function resolveValue(
       if (name === 'AWS::Region') return env.region;
       if (name === 'AWS::AccountId') return env.account;
       if (name === 'AWS::URLSuffix') return FAKE.urlSuffix;
-      if (template.Resources[name] === undefined) throw new Error(`Ref to unknown ${name}`);
+      const resource = template.Resources[name];
+      if (resource === undefined) throw new Error(`Ref to unknown ${name}`);
+      // The Ref of a Glue security configuration is its name (AWS::Glue::SecurityConfiguration, Return values).
+      const literalName = resource.Properties?.Name;
+      if (resource.Type === 'AWS::Glue::SecurityConfiguration' && typeof literalName === 'string')
+        return literalName;
       return `ref:${name}`;
     }
     case 'Fn::GetAtt': {
