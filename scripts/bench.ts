@@ -8,6 +8,7 @@ import { benchBundles } from './bench/bundles';
 import { parseOptions, USAGE } from './bench/options';
 import { renderReport } from './bench/report';
 import { checkTargets, machineInfo, toolVersions, type BenchResults } from './bench/results';
+import { benchScale } from './bench/scale';
 import { benchSynth } from './bench/synth';
 import { benchTests } from './bench/tests';
 
@@ -33,17 +34,19 @@ async function main(argv: readonly string[]): Promise<number> {
   // Bundles first: they take a second, and a broken handler shows up before the long part.
   const bundles = await benchBundles(ROOT, progress);
   const synth = await benchSynth(ROOT, options.runs, progress);
+  const scale = options.skipScale ? null : await benchScale(ROOT, options.runs, progress);
   const tests = options.skipTests ? null : await benchTests(ROOT, progress);
 
-  const targets = checkTargets(synth, tests, bundles);
+  const targets = checkTargets(synth, tests, bundles, scale);
   const results: BenchResults = {
     schemaVersion: 1,
     date: date.toISOString(),
     durationSeconds: (performance.now() - started) / 1000,
     machine: machineInfo(loadAtStart),
     tools: toolVersions(ROOT),
-    options: { runs: options.runs, skipTests: options.skipTests },
+    options: { runs: options.runs, skipTests: options.skipTests, skipScale: options.skipScale },
     synth,
+    scale,
     tests,
     bundles,
     targets,

@@ -6,6 +6,8 @@ export interface BenchOptions {
   readonly runs: number;
   /** Skip timing `npm test` and `npx jest`. */
   readonly skipTests: boolean;
+  /** Skip the scale harness synths (4, 100 and 300 tables). */
+  readonly skipScale: boolean;
   /** Print only the JSON results on stdout. */
   readonly json: boolean;
   /** Exit 1 when a target is missed or a measurement fails. */
@@ -15,10 +17,11 @@ export interface BenchOptions {
 
 export const DEFAULT_RUNS = 3;
 
-export const USAGE = `Usage: npm run bench -- [--runs N] [--skip-tests] [--json] [--strict]
+export const USAGE = `Usage: npm run bench -- [--runs N] [--skip-tests] [--skip-scale] [--json] [--strict]
 
   --runs N       synth runs per app, project and empty baseline (default ${DEFAULT_RUNS})
   --skip-tests   do not time \`npm test\` and \`npx jest\`
+  --skip-scale   do not synthesize the scale harness at 4, 100 and 300 tables
   --json         print only the JSON results (progress still goes to stderr)
   --strict       exit 1 when a target is missed or a measurement fails
   -h, --help     show this text
@@ -31,6 +34,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     options: {
       runs: { type: 'string' },
       'skip-tests': { type: 'boolean' },
+      'skip-scale': { type: 'boolean' },
       json: { type: 'boolean' },
       strict: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -48,6 +52,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   return {
     runs,
     skipTests: values['skip-tests'] ?? false,
+    skipScale: values['skip-scale'] ?? false,
     json: values.json ?? false,
     strict: values.strict ?? false,
     help: values.help ?? false,

@@ -61,6 +61,27 @@ function synthSection(results: BenchResults): string[] {
   ];
 }
 
+function scaleSection(results: BenchResults): string[] {
+  const { scale } = results;
+  if (scale === null) return ['Scale harness: skipped (--skip-scale)'];
+  const target = results.targets.find((check) => check.name.startsWith('scale'));
+  return [
+    `Scale harness: npm run synth:scale -- --tables N (prod, generated tables), ${scale.runs} run(s) per count`,
+    ...table(
+      ['tables', 'min', 'median', 'ok', 'all runs (s)'],
+      scale.series.map(({ tables, series }) => [
+        String(tables),
+        seconds(series.minSeconds),
+        seconds(series.medianSeconds),
+        `${series.samplesSeconds.length}/${scale.runs}`,
+        series.samplesSeconds.map((value) => value.toFixed(2)).join(', '),
+      ]),
+      [1, 2],
+    ),
+    `  target: ${target?.name ?? ''} ${target?.target ?? ''}: ${target?.measured ?? ''} -> ${target?.status ?? '-'}`,
+  ];
+}
+
 function testsSection(results: BenchResults): string[] {
   if (results.tests === null) {
     return ['Test suite: skipped (--skip-tests)'];
@@ -119,6 +140,14 @@ function failuresSection(results: BenchResults): string[] {
       );
     }
   }
+  for (const { tables, series } of results.scale?.series ?? []) {
+    for (const failure of series.failures) {
+      lines.push(
+        `  scale harness at ${tables} tables, run ${failure.run}, exit ${failure.exitCode}:`,
+        ...lastLines(failure.outputTail),
+      );
+    }
+  }
   for (const timing of results.tests ? [results.tests.npmTest, results.tests.jest] : []) {
     if (!timing.passed) {
       lines.push(`  ${timing.command}, exit ${timing.exitCode}:`, ...lastLines(timing.outputTail ?? ''));
@@ -151,6 +180,7 @@ export function renderReport(results: BenchResults, resultsFile: string): string
       `  load average at start ${machine.loadAverageAtStart.join(' / ')}, at end ${machine.loadAverageAtEnd.join(' / ')}`,
     ],
     synthSection(results),
+    scaleSection(results),
     testsSection(results),
     bundlesSection(results.bundles),
     [

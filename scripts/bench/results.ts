@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BundlesResult } from './bundles';
+import type { ScaleResult } from './scale';
 import type { SynthResult } from './synth';
 import type { TestsResult } from './tests';
 
@@ -10,6 +11,9 @@ export const SYNTH_RATIO_LIMIT = 2;
 
 /** `npm test` must finish within this many seconds on 2 cores. */
 export const TEST_SUITE_LIMIT_SECONDS = 60;
+
+/** Synth of the scale harness at 300 tables may take at most this many times its synth at 4 (issue 9). */
+export const SCALE_RATIO_LIMIT = 3;
 
 export type TargetStatus = 'PASS' | 'MISS' | 'ERROR' | 'SKIPPED';
 
@@ -40,8 +44,10 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   /** Installed versions of the tools that shape the figures. */
   readonly tools: Readonly<Record<string, string | null>>;
-  readonly options: { readonly runs: number; readonly skipTests: boolean };
+  readonly options: { readonly runs: number; readonly skipTests: boolean; readonly skipScale: boolean };
   readonly synth: SynthResult;
+  /** The scale harness at 4, 100 and 300 tables; null with --skip-scale. */
+  readonly scale: ScaleResult | null;
   /** Null when run with --skip-tests. */
   readonly tests: TestsResult | null;
   readonly bundles: BundlesResult;
@@ -85,6 +91,7 @@ export function checkTargets(
   synth: SynthResult,
   tests: TestsResult | null,
   bundles: BundlesResult,
+  scale: ScaleResult | null = null,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
 
@@ -98,6 +105,24 @@ export function checkTargets(
     measured: `${ratio === null ? 'no ratio' : `${ratio.toFixed(2)}x`}${failedRuns > 0 ? ` (${okRuns})` : ''}`,
     status: ratio === null || failedRuns > 0 ? 'ERROR' : ratio <= SYNTH_RATIO_LIMIT ? 'PASS' : 'MISS',
   });
+
+  if (scale === null) {
+    checks.push({
+      name: 'scale synth 300 vs 4 tables',
+      target: `<= ${SCALE_RATIO_LIMIT.toFixed(1)}x`,
+      measured: 'skipped',
+      status: 'SKIPPED',
+    });
+  } else {
+    const failed = scale.series.some((entry) => entry.series.failures.length > 0);
+    const scaleRatio = scale.ratioLargestToSmallest;
+    checks.push({
+      name: 'scale synth 300 vs 4 tables',
+      target: `<= ${SCALE_RATIO_LIMIT.toFixed(1)}x (ratio of medians)`,
+      measured: `${scaleRatio === null ? 'no ratio' : `${scaleRatio.toFixed(2)}x`}${failed ? ' (a run failed)' : ''}`,
+      status: scaleRatio === null || failed ? 'ERROR' : scaleRatio <= SCALE_RATIO_LIMIT ? 'PASS' : 'MISS',
+    });
+  }
 
   if (tests === null) {
     checks.push({
