@@ -90,6 +90,9 @@ export const GLUE = {
  */
 export const DMS = { tableMappingsBytes: 2 * 1024 * 1024 } as const;
 
+/** Amazon SNS: a message of at most 256 KB (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html). */
+export const SNS = { messageBytes: 262_144 } as const;
+
 /** CloudWatch quotas (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html). */
 export const CLOUDWATCH = {
   widgetsPerDashboard: 500,

@@ -31,6 +31,9 @@ export const PERMANENT_ERRORS = [
 /** The job is still running from an earlier tick: skip the table, never start a second copy. */
 export const JOB_ALREADY_RUNNING = 'Glue.ConcurrentRunsExceededException';
 
+/** Characters of a failed table's cause kept in the run's results and its alert. */
+export const FAILURE_CAUSE_CHARACTERS = 200;
+
 /** Minutes the workflow may take after its slowest table: the summary and the failure alert. */
 export const WORKFLOW_WRAP_UP_MINUTES = 2;
 
@@ -110,8 +113,20 @@ export class IngestionWorkflow extends Construct {
           'The job is still running from an earlier run; its next tick picks up what this one would have',
         parameters: { ...item, status: 'skipped', reason: 'job already running' },
       });
-      const failed = new sfn.Pass(this, `TableFailed-${source}`, {
-        parameters: { ...item, status: 'failed', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
+      // JSONata for this one state, for $substring: a failed job run's cause is its whole JobRun as JSON
+      // (a kilobyte or two), and when a source is down every table fails at once. Cut to
+      // FAILURE_CAUSE_CHARACTERS, hundreds of failed tables still fit one state's 256 KiB and the alert's
+      // 256 KB; the Glue failure notifier sends each failed run in full.
+      const failed = sfn.Pass.jsonata(this, `TableFailed-${source}`, {
+        outputs: {
+          source: '{% $states.input.source %}',
+          table: '{% $states.input.table %}',
+          jobName: '{% $states.input.jobName %}',
+          status: 'failed',
+          // Never undefined, which JSONata would leave out or fail on: an empty text instead.
+          error: "{% $exists($states.input.failure.Error) ? $string($states.input.failure.Error) : '' %}",
+          cause: `{% $exists($states.input.failure.Cause) ? $substring($string($states.input.failure.Cause), 0, ${FAILURE_CAUSE_CHARACTERS}) : '' %}`,
+        },
       });
       runJob.addCatch(skipped, { errors: [JOB_ALREADY_RUNNING], resultPath: '$.failure' });
       runJob.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.failure' });
@@ -153,7 +168,8 @@ export class IngestionWorkflow extends Construct {
     const collectFailures = new sfn.Pass(this, 'CollectFailures', {
       parameters: {
         'trigger.$': '$.trigger',
-        'results.$': '$.results',
+        // The count, not the list again: with every table failed, the list twice would not fit 256 KiB.
+        'total.$': 'States.ArrayLength($.results)',
         'failed.$': "$.results[?(@.status == 'failed')]",
       },
     });
@@ -162,7 +178,7 @@ export class IngestionWorkflow extends Construct {
       subject: `Lake ingestion (${props.environment}): tables failed`,
       message: sfn.TaskInput.fromObject({
         'summary.$':
-          "States.Format('{} of {} tables failed in this run; the others landed or were skipped.', States.ArrayLength($.failed), States.ArrayLength($.results))",
+          "States.Format('{} of {} tables failed in this run; the others landed or were skipped.', States.ArrayLength($.failed), $.total)",
         'failed.$': '$.failed',
         'execution.$': '$$.Execution.Id',
         runbook: 'See docs/runbook.md, "A table failed to ingest"',
@@ -173,7 +189,7 @@ export class IngestionWorkflow extends Construct {
     const describeFailure = new sfn.Pass(this, 'DescribeFailure', {
       parameters: {
         'cause.$':
-          "States.Format('{} of {} tables failed: {}', States.ArrayLength($.failed), States.ArrayLength($.results), States.JsonToString($.failed[*].table))",
+          "States.Format('{} of {} tables failed: {}', States.ArrayLength($.failed), $.total, States.JsonToString($.failed[*].table))",
       },
     });
     const fail = new sfn.Fail(this, 'IngestionFailed', { error: 'TablesFailed', causePath: '$.cause' });

@@ -174,7 +174,8 @@ export class NodeFunction extends Construct {
         // The Node.js 24 runtime provides AWS SDK v3; the layer provides Powertools.
         externalModules: NODE_FUNCTION_EXTERNALS,
         forceDockerBundling: false,
-        // Staged only when the bundle is built (synth skips bundling for stacks it does not deploy).
+        // The documents are copied from a host temp file, so this needs local bundling (esbuild is a
+        // dev dependency): in Docker bundling the copy fails, loudly, rather than ship without them.
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -8,6 +8,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ingestionJobName, lakeBudget, lakeTables, qualifiedName, validateConfig } from '../../lib/config';
 import {
+  FAILURE_CAUSE_CHARACTERS,
   JOB_ALREADY_RUNNING,
   PERMANENT_ERRORS,
   RETRIED_ERRORS,
@@ -325,7 +326,8 @@ describe('ingestion workflow execution (prod, local)', () => {
       ...target,
       status: 'failed',
       error: 'States.TaskFailed',
-      cause: runFailed(target.jobName, maxAttempts).message,
+      // Its first FAILURE_CAUSE_CHARACTERS: the Glue failure notifier's alert of the run has all of it.
+      cause: runFailed(target.jobName, maxAttempts).message.slice(0, FAILURE_CAUSE_CHARACTERS),
     };
     const { error, cause } = expectFailed(run);
     expect(error).toBe('TablesFailed');
@@ -342,7 +344,7 @@ describe('ingestion workflow execution (prod, local)', () => {
       runbook: expect.stringContaining('docs/runbook.md'),
     });
     expect(alert.Message.failed[0].table).toBe(target.table);
-    expect(alert.Message.failed[0].cause).toContain('Connection refused');
+    expect(alert.Message.failed[0].cause).toContain('"JobRunState":"FAILED"');
   });
 
   test.each(RETRIED_ERRORS)('a transient %s is retried and the run succeeds', async (code) => {
@@ -490,6 +492,31 @@ describe('one branch per source (two-source fixture)', () => {
     const output = (outcome as { output: WorkflowOutput }).output;
     expect(output.results.map((r) => r.table).sort()).toEqual(entries.map((e) => e.table).sort());
     expect(output.anyFailed).toBe(false);
+  });
+
+  test('a failed table keeps at most FAILURE_CAUSE_CHARACTERS of its cause, so hundreds of failures fit one state', async () => {
+    const long = `{"Id":"jr_x","JobRunState":"FAILED","ErrorMessage":"${'x'.repeat(5000)}"}`;
+    const published: { Message: { failed: { cause: string; error: string }[] } }[] = [];
+    const outcome = await runStateMachine(
+      definition as unknown as AslMachine,
+      { trigger: 'manual', tables: entries.slice(0, 1) },
+      {
+        taskHandlers: {
+          'RunTableJob-trackman-backend': () => {
+            throw Object.assign(new Error(long), { name: 'States.TaskFailed' });
+          },
+          AlertFailedTables: (request) => {
+            published.push(request as (typeof published)[number]);
+            return { MessageId: 'm' };
+          },
+        },
+        execution: { Id: EXECUTION_ARN, Name: 'long-cause' },
+      },
+    );
+    expect(outcome.status).toBe('FAILED');
+    const [failure] = published[0].Message.failed;
+    expect(failure.error).toBe('States.TaskFailed');
+    expect(failure.cause).toBe(long.slice(0, FAILURE_CAUSE_CHARACTERS));
   });
 
   test("a request for one source's tables runs nothing of the other", async () => {

@@ -8,7 +8,8 @@
  * Choice (the comparison operators below, And/Or/Not), Map (INLINE,
  * ItemsPath, ItemSelector, MaxConcurrency), Parallel (Branches, run one after
  * another; ResultSelector, ResultPath, Retry, Catch), Succeed and Fail (Error/ErrorPath,
- * Cause/CausePath); InputPath and OutputPath; the context object (`$$.Execution`,
+ * Cause/CausePath); a Pass state in the JSONata query language (its Output, with
+ * `$states.input`, evaluated by the jsonata package); InputPath and OutputPath; the context object (`$$.Execution`,
  * `$$.State`, `$$.Map.Item`); the intrinsic functions States.Format,
  * States.ArrayLength, States.ArrayContains, States.JsonToString,
  * States.StringToJson and States.Array. Retries do not wait. The semantics
@@ -19,6 +20,7 @@
  * It replaces aws-local-stepfunctions, whose only published release asks for
  * Node.js 22 or later while this project runs on Node.js 20.
  */
+import jsonata from 'jsonata';
 import { JSONPath } from 'jsonpath-plus';
 
 /** A state machine definition, as asl.ts produces it. */
@@ -348,6 +350,14 @@ async function runState(
   };
   const next = (): string | undefined => (state.End === true ? undefined : (state.Next as string));
 
+  if (state.QueryLanguage === 'JSONata') {
+    if (state.Type !== 'Pass') {
+      throw new RunnerError(`JSONata is implemented for Pass states only in this runner (${name})`);
+    }
+    const output = state.Output === undefined ? rawInput : await evaluateJsonata(state.Output, rawInput);
+    return { output, next: state.End === true ? undefined : (state.Next as string) };
+  }
+
   switch (state.Type) {
     case 'Pass': {
       const result =
@@ -475,6 +485,29 @@ async function runMap(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+/**
+ * A JSONata state's template: strings of the form `{% expression %}` are evaluated with
+ * `$states.input` bound; anything else is taken as it is. An expression that gives nothing leaves
+ * its field out, as Step Functions does.
+ */
+async function evaluateJsonata(template: unknown, input: unknown): Promise<unknown> {
+  if (typeof template === 'string') {
+    const match = /^\{%([\s\S]*)%\}$/.exec(template);
+    if (match === null) return template;
+    try {
+      return await jsonata(match[1]).evaluate({}, { states: { input } });
+    } catch (error) {
+      throw new StatesError('States.QueryEvaluationError', (error as Error).message);
+    }
+  }
+  if (Array.isArray(template)) return Promise.all(template.map((item) => evaluateJsonata(item, input)));
+  if (template === null || typeof template !== 'object') return template;
+  const entries = await Promise.all(
+    Object.entries(template).map(async ([key, value]) => [key, await evaluateJsonata(value, input)] as const),
+  );
+  return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   validateConfig,
   type EnvironmentConfig,
 } from '../../lib/config';
+import { FAILURE_CAUSE_CHARACTERS } from '../../lib/constructs/ingestion-workflow';
 import {
   CLOUDFORMATION,
   CLOUDWATCH,
@@ -21,6 +22,7 @@ import {
   IAM,
   LAMBDA,
   SCHEDULER,
+  SNS,
   STEP_FUNCTIONS,
 } from '../../lib/limits';
 import { SCALE_MYSQL_SOURCE, scaleConfig } from '../../scripts/scale/config';
@@ -159,6 +161,18 @@ describe('Step Functions', () => {
       jobRunId: `jr_${'0'.repeat(64)}`,
     }));
     expect(inputBytes + utf8Bytes(JSON.stringify(results))).toBeLessThanOrEqual(STEP_FUNCTIONS.payloadBytes);
+    // Every table failing at once (the source is down): each result keeps at most FAILURE_CAUSE_CHARACTERS
+    // of its cause, so the state and the alert that lists them all still fit.
+    const failed = input.tables.map((t) => ({
+      ...t,
+      status: 'failed',
+      error: 'States.TaskFailed',
+      cause: '"'.repeat(FAILURE_CAUSE_CHARACTERS),
+    }));
+    expect(inputBytes + utf8Bytes(JSON.stringify(failed))).toBeLessThanOrEqual(STEP_FUNCTIONS.payloadBytes);
+    expect(utf8Bytes(JSON.stringify({ summary: 'x'.repeat(200), failed }))).toBeLessThanOrEqual(
+      SNS.messageBytes,
+    );
     // History: per table a Map iteration (2 events), the task state (2), 4 per attempt, the result Pass (2);
     // then a few dozen for the Parallel, its branches, the summary and the alert.
     const perTable = 6 + 4 * config.ingestion.maxAttempts;
