@@ -3,9 +3,10 @@
 // app runner, cdk-nag pack and validation as `npm run synth`. Only the table list differs.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { scaleSynthArgs } from './scale/command';
 
 const ROOT = resolve(__dirname, '..');
-export const SCALE_OUTPUT = 'cdk.out.scale';
+const SCALE_OUTPUT = 'cdk.out.scale';
 
 const USAGE = `Usage: npm run synth:scale -- --tables <N> [--output <dir>]
 
@@ -51,22 +52,10 @@ function main(argv: readonly string[]): number {
     return 2;
   }
   process.stderr.write(`synth:scale: prod with ${options.tables} generated tables into ${options.output}/\n`);
-  const run = spawnSync(
-    'npx',
-    [
-      'cdk',
-      'synth',
-      '**',
-      '--quiet',
-      '--app',
-      'npx tsx scripts/scale/app.ts',
-      '--context',
-      `scale:tables=${options.tables}`,
-      '--output',
-      options.output,
-    ],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
+  const run = spawnSync('npx', scaleSynthArgs(options.tables, options.output), {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   return run.status ?? 1;
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scaleSynthArgs } from '../scale/command';
 import { runTimed, succeeded, type TimedRun } from './process';
 import { median, min } from './stats';
 import type { SynthSeries } from './synth';
@@ -19,22 +20,7 @@ export interface ScaleResult {
 async function scaleOnce(root: string, tables: number): Promise<TimedRun> {
   const output = mkdtempSync(join(tmpdir(), `bench-scale-${tables}-`));
   try {
-    return await runTimed(
-      'npx',
-      [
-        'cdk',
-        'synth',
-        '**',
-        '--quiet',
-        '--app',
-        'npx tsx scripts/scale/app.ts',
-        '--context',
-        `scale:tables=${tables}`,
-        '--output',
-        output,
-      ],
-      root,
-    );
+    return await runTimed('npx', scaleSynthArgs(tables, output), root);
   } finally {
     rmSync(output, { recursive: true, force: true });
   }
