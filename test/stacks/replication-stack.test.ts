@@ -428,3 +428,42 @@ test('no replication stack when replication.enabled is false', () => {
   config.replication = { ...config.replication, enabled: false };
   expect(buildStageWith(config).replication).toBeUndefined();
 });
+
+describe('adding a replicated table (issue 9: no replacement where DMS allows it)', () => {
+  const withTable = (config: EnvironmentConfigInput): EnvironmentConfigInput => {
+    const grown = copyOf(config);
+    grown.sources[0].tables.push({
+      schema: 'public',
+      name: 'clubs',
+      primaryKey: ['id'],
+      lake: { mode: 'incremental', bookmarkKeys: ['updated_at', 'id'], bookmarkKind: 'update-timestamp' },
+      replicate: true,
+    });
+    return grown;
+  };
+  const replications = (template: Template, type: string) =>
+    Object.entries(template.findResources(type)).map(([id, resource]) => ({
+      id,
+      properties: resource.Properties as Record<string, unknown>,
+    }));
+
+  test('a provisioned task keeps its logical id and identifier: only its mappings change, in place', () => {
+    const [before] = replications(templateOf(instanceLike()), 'AWS::DMS::ReplicationTask');
+    const [after] = replications(templateOf(withTable(instanceLike())), 'AWS::DMS::ReplicationTask');
+    expect(after.id).toBe(before.id);
+    const changed = Object.keys({ ...before.properties, ...after.properties }).filter(
+      (key) => JSON.stringify(before.properties[key]) !== JSON.stringify(after.properties[key]),
+    );
+    expect(changed).toEqual(['TableMappings']);
+    expect(after.properties.TableMappings as string).toContain('"clubs"');
+  });
+
+  test('a serverless replication is made anew (DMS cannot modify one that has started)', () => {
+    const [before] = replications(templateOf(prodLike), 'AWS::DMS::ReplicationConfig');
+    const [after] = replications(templateOf(withTable(prodLike)), 'AWS::DMS::ReplicationConfig');
+    expect(after.id).not.toBe(before.id);
+    expect(after.properties.ReplicationConfigIdentifier).not.toBe(
+      before.properties.ReplicationConfigIdentifier,
+    );
+  });
+});
