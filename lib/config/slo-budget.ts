@@ -82,7 +82,10 @@ export interface LakeBudget {
   /** Longest one table can take within a run, all attempts included (A, minutes). */
   readonly tableMinutes: number;
   readonly sources: readonly SourceBudget[];
-  /** Longest one workflow run can take (minutes): the latest start and a table's worst case. */
+  /**
+   * Longest one workflow run can take (minutes), its timeout: every table at its worst case, the
+   * slots of each source filled round after round (a source down or hanging makes every table slow).
+   */
   readonly runMinutes: number;
   /** The largest worst case of any source (minutes). */
   readonly worstCaseMinutes: number;
@@ -138,12 +141,13 @@ export function lakeBudget(config: LakeBudgetInput): LakeBudget {
       commitLagSeconds,
     };
   });
-  const latestStart = Math.max(0, ...sources.map((source) => source.startMinutes));
+  // Every table at its worst case: rounds of slots, each as long as one table can take.
+  const longestRounds = Math.max(1, ...sources.map((source) => Math.ceil(source.tables / source.slots)));
   return {
     retryWaitSeconds,
     tableMinutes: tableSeconds / 60,
     sources,
-    runMinutes: latestStart + tableSeconds / 60,
+    runMinutes: (longestRounds * tableSeconds) / 60,
     worstCaseMinutes: Math.max(0, ...sources.map((source) => source.worstCaseMinutes)),
     sloMinutes: config.slo.lakeFreshnessMinutes,
   };

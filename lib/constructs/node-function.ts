@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -78,16 +77,24 @@ function shellWord(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Where bundled documents are staged: the project's own cache, not a directory other users share. */
+const STAGING_DIR = path.join(ROOT, 'node_modules', '.cache', 'trackman-bundled-files');
+
 /**
- * Writes `content` to a content-addressed file in the OS temp directory and returns its path:
- * the bundling hook copies it into the asset (a file, because a 40 KB catalog is no command line).
+ * Writes `content` to a content-addressed file in the project's cache and returns its path: the
+ * bundling hook copies it into the asset (a file, because a 40 KB catalog is no command line).
+ * Written to a file of its own, then renamed into place, so a synth running at the same time never
+ * sees half a document; a file already there is used only if its content is the one asked for.
  */
 function stagedFile(content: string): string {
-  const dir = path.join(tmpdir(), 'trackman-bundled-files');
-  const file = path.join(dir, `${createHash('sha256').update(content).digest('hex')}.json`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, content);
+  const digest = createHash('sha256').update(content).digest('hex');
+  const file = path.join(STAGING_DIR, `${digest}.json`);
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  if (current !== content) {
+    mkdirSync(STAGING_DIR, { recursive: true });
+    const partial = `${file}.${process.pid}.${randomUUID()}`;
+    writeFileSync(partial, content);
+    renameSync(partial, file);
   }
   return file;
 }

@@ -97,7 +97,7 @@ describe('lakeBudget', () => {
           commitLagSeconds: 60,
         },
       ],
-      runMinutes: 15.6,
+      runMinutes: 15,
       worstCaseMinutes: 46.6,
       sloMinutes: 60,
     });
@@ -153,8 +153,15 @@ describe('lakeBudget', () => {
       ['large', 60],
     ]);
     expect(budget.worstCaseMinutes).toBe(60);
-    // The workflow's timeout covers the latest start of any source and one table's worst case.
-    expect(budget.runMinutes).toBe(10 + 15);
+    // The workflow's timeout covers every table at its worst case: large's 101 tables in 6 rounds of 20.
+    expect(budget.runMinutes).toBe(6 * 15);
+  });
+
+  it('times a run out only after every table could have taken its worst case, round after round', () => {
+    // A source down or hanging makes every table slow: 41 tables at 10 a time are 5 rounds of 15 minutes.
+    expect(lakeBudget(input({}, 41)).runMinutes).toBe(5 * 15);
+    expect(lakeBudget(input({}, 40)).runMinutes).toBe(4 * 15);
+    expect(lakeBudget(input({}, 0)).runMinutes).toBe(15);
   });
 
   it('adds every attempt and the capped retry waits to a table', () => {
