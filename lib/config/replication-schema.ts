@@ -87,6 +87,18 @@ const CreateDatabaseSchema = z.strictObject({
     .describe(
       'Security groups of the internal application; with DMS, the only ones the database admits. @default [] - only DMS',
     ),
+  probeCredentialsSecretArn: z
+    .string({ error: SECRET_ARN_EXPECTED })
+    .regex(SECRET_ARN, { error: SECRET_ARN_EXPECTED })
+    .optional()
+    .describe(
+      'Secrets Manager secret (username, password) of a read-only user the freshness probe reads the replicated ' +
+        'tables with (docs/runbook.md, "A read-only user for the probe"). @default - the user DMS writes with: the ' +
+        'probe then holds write credentials it never uses',
+    ),
+  probeCredentialsKmsKeyArn: kmsKeyArn(
+    'Customer-managed KMS key of that secret. @default - the secret uses the AWS managed key',
+  ),
 });
 
 const ExistingDatabaseSchema = z.strictObject({
@@ -100,6 +112,18 @@ const ExistingDatabaseSchema = z.strictObject({
   ),
   securityGroupId: securityGroupId().describe(
     'Security group of the database; it gets an ingress rule that admits DMS.',
+  ),
+  probeCredentialsSecretArn: z
+    .string({ error: SECRET_ARN_EXPECTED })
+    .regex(SECRET_ARN, { error: SECRET_ARN_EXPECTED })
+    .optional()
+    .describe(
+      'Secrets Manager secret (username, password) of a read-only user the freshness probe reads the replicated ' +
+        'tables with (docs/runbook.md, "A read-only user for the probe"). @default - the user DMS writes with: the ' +
+        'probe then holds write credentials it never uses',
+    ),
+  probeCredentialsKmsKeyArn: kmsKeyArn(
+    'Customer-managed KMS key of that secret. @default - the secret uses the AWS managed key',
   ),
 });
 

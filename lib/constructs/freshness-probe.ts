@@ -50,6 +50,11 @@ export interface FreshnessProbeProps {
    * @default - replication is off: only lake lag and lake reconciliation are measured
    */
   readonly replica?: ReplicaDatabaseTarget;
+  /**
+   * A read-only user of dataengineering-db for the probe (replication.database.probeCredentialsSecretArn).
+   * @default - the replica's own secret: the user DMS writes with
+   */
+  readonly replicaReader?: { readonly secretArn: string; readonly keyArn?: string };
   readonly vpc: ec2.IVpc;
   /** The data subnets; the function runs in them, next to the databases. */
   readonly subnets: ec2.SubnetSelection;
@@ -232,7 +237,8 @@ export class FreshnessProbe extends Construct {
     );
     props.lakeKey.grantDecrypt(probe.role);
     const secretArns = [...new Set(props.sources.map((source) => source.credentialsSecretArn))];
-    if (replica !== undefined) secretArns.push(replica.secret.secretArn);
+    const replicaSecretArn = props.replicaReader?.secretArn ?? replica?.secret.secretArn;
+    if (replica !== undefined && replicaSecretArn !== undefined) secretArns.push(replicaSecretArn);
     probe.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadDatabaseCredentials',
@@ -250,7 +256,11 @@ export class FreshnessProbe extends Construct {
     secretKeyArns.forEach((arn, i) =>
       kms.Key.fromKeyArn(this, `SourceSecretKey${i + 1}`, arn).grantDecrypt(probe.role),
     );
-    replica?.secretKey?.grantDecrypt(probe.role);
+    if (props.replicaReader === undefined) {
+      replica?.secretKey?.grantDecrypt(probe.role);
+    } else if (replica !== undefined && props.replicaReader.keyArn !== undefined) {
+      kms.Key.fromKeyArn(this, 'ReplicaReaderSecretKey', props.replicaReader.keyArn).grantDecrypt(probe.role);
+    }
     // cdk-nag names the resource as written: the bucket's literal name (pass the bucket by name,
     // lakeBucketName(config), as the other stacks do).
     if (!Token.isUnresolved(props.lakeBucket.bucketName)) {
@@ -296,7 +306,7 @@ export class FreshnessProbe extends Construct {
               host: replica.endpoint.host,
               port: replica.endpoint.port,
               database: replica.databaseName,
-              secretArn: replica.secret.secretArn,
+              secretArn: props.replicaReader?.secretArn ?? replica.secret.secretArn,
             },
           }),
     });

@@ -94,6 +94,13 @@ export class OperationsStack extends Stack {
       lakeBucket,
       lakeKey: props.lakeKey,
       replica: props.replica,
+      replicaReader:
+        config.replication.database.probeCredentialsSecretArn === undefined
+          ? undefined
+          : {
+              secretArn: config.replication.database.probeCredentialsSecretArn,
+              keyArn: config.replication.database.probeCredentialsKmsKeyArn,
+            },
       vpc: props.vpc,
       subnets: props.dataSubnets,
       reach: sourceReach(config.network),

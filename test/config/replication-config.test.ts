@@ -37,6 +37,22 @@ describe('replication config: what synth rejects, one line each', () => {
     ]);
   });
 
+  test("the probe's reader secret in another region or account, or not a secret ARN", () => {
+    const withReader = (arn: string) =>
+      problemsAfter((c) => {
+        c.replication = { ...c.replication, database: { mode: 'create', probeCredentialsSecretArn: arn } };
+      });
+    expect(
+      withReader('arn:aws:secretsmanager:eu-west-1:111111111111:secret:dataengineering-db/probe-AbCdEf'),
+    ).toEqual([]);
+    expect(
+      withReader('arn:aws:secretsmanager:us-east-1:111111111111:secret:dataengineering-db/probe-AbCdEf'),
+    ).toEqual([
+      'replication.database.probeCredentialsSecretArn: expected an ARN in the environment\'s account 111111111111 and region eu-west-1 (the probe reads it through this region\'s VPC endpoints); received "arn:aws:secretsmanager:us-east-1:111111111111:secret:dataengineering-db/probe-AbCdEf"',
+    ]);
+    expect(withReader('dataengineering-db/probe')).toHaveLength(1);
+  });
+
   test('no secret is needed while replication is disabled', () => {
     expect(
       problemsAfter((c) => {

@@ -249,3 +249,31 @@ describe('FreshnessProbe without dataengineering-db, and at scale', () => {
     expect(JSON.stringify((fn.Properties as { Environment: unknown }).Environment).length).toBeLessThan(4096);
   });
 });
+
+describe('FreshnessProbe with a read-only user of dataengineering-db', () => {
+  const READER = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:dataengineering-db/probe-GhIjKl';
+  const READER_KEY = 'arn:aws:kms:eu-west-1:111111111111:key/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901';
+  const template = probeStack({ replicaReader: { secretArn: READER, keyArn: READER_KEY } });
+  const statements = () =>
+    Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p.Properties as { PolicyDocument: { Statement: Record<string, unknown>[] } }).PolicyDocument
+          .Statement,
+    );
+
+  it("reads the reader's secret, never the secret DMS writes with", () => {
+    const secrets = statements().find((s) => s.Sid === 'ReadDatabaseCredentials');
+    expect(secrets?.Resource).toEqual([
+      config.sources[0].credentialsSecretArn,
+      config.sources[1].credentialsSecretArn,
+      READER,
+    ]);
+    expect(JSON.stringify(statements())).not.toContain(REPLICA_SECRET);
+    expect(parseProbeInput(scheduleInputs(template)['rate(5 minutes)']).replica?.secretArn).toBe(READER);
+  });
+
+  it("may decrypt with the reader's key", () => {
+    const decrypt = statements().filter((s) => JSON.stringify(s.Action).includes('kms:Decrypt'));
+    expect(JSON.stringify(decrypt)).toContain(READER_KEY);
+  });
+});

@@ -9,6 +9,12 @@ interface CredentialsInput {
     readonly credentialsKmsKeyArn?: string;
     readonly credentialsCrossAccount: boolean;
   }[];
+  readonly replication?: {
+    readonly database?: {
+      readonly probeCredentialsSecretArn?: string;
+      readonly probeCredentialsKmsKeyArn?: string;
+    };
+  };
 }
 
 /** Region and account of an ARN (`arn:partition:service:region:account:resource`). */
@@ -55,5 +61,19 @@ export function credentialsIssues(config: CredentialsInput): RuleIssue[] {
       }
     }
   });
+  // The probe's reader of dataengineering-db: the same region (the probe's VPC endpoints), the same account.
+  const database = config.replication?.database;
+  for (const field of ['probeCredentialsSecretArn', 'probeCredentialsKmsKeyArn'] as const) {
+    const arn = database?.[field];
+    const parts = arn === undefined ? undefined : arnParts(arn);
+    if (parts === undefined) continue;
+    if (parts.region !== config.region || parts.account !== config.account) {
+      issues.push({
+        path: ['replication', 'database', field],
+        input: arn,
+        message: `an ARN in the environment's account ${config.account} and region ${config.region} (the probe reads it through this region's VPC endpoints)`,
+      });
+    }
+  }
   return issues;
 }
