@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -42,10 +51,16 @@ describe('NodeFunction bundled files', () => {
     return join(outdir, code!);
   }
 
-  test('each document lands next to index.js, as it was given', () => {
+  test('each document lands next to index.js, as it was given, whatever was staged under its name before', () => {
     // That a changed catalog changes the code asset (its hash) is checked on the scale harness's
     // output (test/scale/scale.test.ts, adding a table): one real bundling here is enough.
     const catalog = '[{"source":"s","table":"public.a","jobName":"j-a"}]';
+    // A file already staged under the catalog's digest but with other content (half written by a
+    // synth that was killed, or planted) is replaced, not shipped.
+    const staging = join(__dirname, '..', '..', 'node_modules', '.cache', 'trackman-bundled-files');
+    mkdirSync(staging, { recursive: true });
+    const digest = createHash('sha256').update(catalog).digest('hex');
+    writeFileSync(join(staging, `${digest}.json`), '[{"source":"planted"');
     const asset = bundle(catalog);
     expect(readFileSync(join(asset, 'INGESTION_TABLES.json'), 'utf8')).toBe(catalog);
     expect(readFileSync(join(asset, 'index.js'), 'utf8')).toContain('INGESTION_TABLES');
