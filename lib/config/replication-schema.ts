@@ -54,6 +54,22 @@ export const SourceReplicationSchema = z
   })
   .describe('How AWS DMS reads this source. Required when the source has a table with replicate: true.');
 
+/** The freshness probe's own read-only user of dataengineering-db, in either database mode. */
+const probeReaderFields = {
+  probeCredentialsSecretArn: z
+    .string({ error: SECRET_ARN_EXPECTED })
+    .regex(SECRET_ARN, { error: SECRET_ARN_EXPECTED })
+    .optional()
+    .describe(
+      'Secrets Manager secret (username, password) of a read-only user the freshness probe reads the replicated ' +
+        'tables with (docs/runbook.md, "A read-only user for the probe"). @default - the user DMS writes with: the ' +
+        'probe then holds write credentials it never uses',
+    ),
+  probeCredentialsKmsKeyArn: kmsKeyArn(
+    'Customer-managed KMS key of that secret. @default - the secret uses the AWS managed key',
+  ),
+};
+
 const CreateDatabaseSchema = z.strictObject({
   mode: z.literal('create').describe('Create dataengineering-db as an RDS for PostgreSQL instance.'),
   engineVersion: z
@@ -87,18 +103,7 @@ const CreateDatabaseSchema = z.strictObject({
     .describe(
       'Security groups of the internal application; with DMS, the only ones the database admits. @default [] - only DMS',
     ),
-  probeCredentialsSecretArn: z
-    .string({ error: SECRET_ARN_EXPECTED })
-    .regex(SECRET_ARN, { error: SECRET_ARN_EXPECTED })
-    .optional()
-    .describe(
-      'Secrets Manager secret (username, password) of a read-only user the freshness probe reads the replicated ' +
-        'tables with (docs/runbook.md, "A read-only user for the probe"). @default - the user DMS writes with: the ' +
-        'probe then holds write credentials it never uses',
-    ),
-  probeCredentialsKmsKeyArn: kmsKeyArn(
-    'Customer-managed KMS key of that secret. @default - the secret uses the AWS managed key',
-  ),
+  ...probeReaderFields,
 });
 
 const ExistingDatabaseSchema = z.strictObject({
@@ -113,18 +118,7 @@ const ExistingDatabaseSchema = z.strictObject({
   securityGroupId: securityGroupId().describe(
     'Security group of the database; it gets an ingress rule that admits DMS.',
   ),
-  probeCredentialsSecretArn: z
-    .string({ error: SECRET_ARN_EXPECTED })
-    .regex(SECRET_ARN, { error: SECRET_ARN_EXPECTED })
-    .optional()
-    .describe(
-      'Secrets Manager secret (username, password) of a read-only user the freshness probe reads the replicated ' +
-        'tables with (docs/runbook.md, "A read-only user for the probe"). @default - the user DMS writes with: the ' +
-        'probe then holds write credentials it never uses',
-    ),
-  probeCredentialsKmsKeyArn: kmsKeyArn(
-    'Customer-managed KMS key of that secret. @default - the secret uses the AWS managed key',
-  ),
+  ...probeReaderFields,
 });
 
 export const ReplicaDatabaseSchema = z

@@ -7,6 +7,7 @@
  * path and the value received.
  */
 import { z } from 'zod';
+import { STEP_FUNCTIONS } from '../limits';
 import { AuditSchema } from './audit-schema';
 import { BackupSchema } from './backup-schema';
 import { deploySafetyIssues } from './deploy-safety';
@@ -464,10 +465,10 @@ export const IngestionSchema = z
     maxConcurrency: z
       .int({ error: 'a whole number of tables' })
       .min(1, { error: 'at least 1 table at a time' })
-      .max(40, {
-        error: 'at most 40 tables at a time (a Step Functions inline Map runs at most 40 iterations at once)',
+      .max(STEP_FUNCTIONS.inlineMapConcurrency, {
+        error: `at most ${STEP_FUNCTIONS.inlineMapConcurrency} tables at a time (a Step Functions inline Map runs at most ${STEP_FUNCTIONS.inlineMapConcurrency} iterations at once)`,
       })
-      .default(40)
+      .default(STEP_FUNCTIONS.inlineMapConcurrency)
       .describe(
         "Tables of one source a workflow run ingests at the same time, at most; the source's maxConnections " +
           'may allow fewer. @default 40',

@@ -71,6 +71,8 @@ export interface SourceBudget {
   readonly startMinutes: number;
   /** When the run's tables are done at expected durations (W + e); at most one interval. */
   readonly queueMinutes: number;
+  /** Schedule ticks a row waits for its table's next read: ceil((W + A) / interval). */
+  readonly ticks: number;
   /** Worst-case minutes from insert to landed for this source's tables. */
   readonly worstCaseMinutes: number;
   readonly commitLagSeconds: number;
@@ -137,6 +139,7 @@ export function lakeBudget(config: LakeBudgetInput): LakeBudget {
       slots,
       startMinutes: startSeconds / 60,
       queueMinutes: (startSeconds + expectedSeconds) / 60,
+      ticks,
       worstCaseMinutes: worstSeconds / 60,
       commitLagSeconds,
     };
@@ -224,17 +227,13 @@ export function lakeBudgetIssues(config: LakeBudgetInput): BudgetIssue[] {
 
   if (budget.worstCaseMinutes <= budget.sloMinutes) return [];
   const worst = budget.sources.reduce((a, b) => (b.worstCaseMinutes > a.worstCaseMinutes ? b : a));
-  const ticks = Math.round(
-    (worst.worstCaseMinutes - worst.startMinutes - budget.tableMinutes - worst.commitLagSeconds / 60) /
-      i.scheduleIntervalMinutes,
-  );
   return [
     {
       path: ['ingestion', 'scheduleIntervalMinutes'],
       input: i.scheduleIntervalMinutes,
       message:
         `settings whose worst-case lake latency fits slo.lakeFreshnessMinutes (${budget.sloMinutes}); ` +
-        `these give ${round(worst.worstCaseMinutes)} min for ${worst.source} = ${ticks} x interval ${i.scheduleIntervalMinutes} ` +
+        `these give ${round(worst.worstCaseMinutes)} min for ${worst.source} = ${worst.ticks} x interval ${i.scheduleIntervalMinutes} ` +
         `+ latest start ${round(worst.startMinutes)} + table ${round(budget.tableMinutes)} + commit lag ${round(worst.commitLagSeconds / 60)}, ` +
         `where table = ${i.maxAttempts} attempt(s) x (jobTimeoutMinutes ${i.jobTimeoutMinutes} + startupAllowanceMinutes ${i.startupAllowanceMinutes}) ` +
         `+ retry waits ${round(budget.retryWaitSeconds / 60)} min and latest start = (${worst.tables} - 1) x expectedTableMinutes ` +

@@ -99,6 +99,25 @@ function probeTable(
 }
 
 /**
+ * One of the probe's per-destination summary metrics (lambda/freshness-probe/metrics.ts), as the
+ * alarms and the dashboard read it.
+ */
+export function probeSummaryMetric(
+  name: string,
+  destination: Destination,
+  statistic: string,
+  period: Duration,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: FRESHNESS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: PROBE_SERVICE, destination },
+    statistic,
+    period,
+  });
+}
+
+/**
  * The freshness and reconciliation probe: a function in the data subnets with a security
  * group of its own, run every 5 minutes (freshness) and every `reconciliationInterval`
  * (reconciliation) by EventBridge Scheduler, with the table list in the schedule's input
@@ -332,14 +351,7 @@ export class FreshnessProbe extends Construct {
 
     // Alarms, on the per-destination summaries (lambda/freshness-probe/metrics.ts).
     const action = new cloudwatchActions.SnsAction(props.alarmTopic);
-    const metric = (name: string, destination: Destination, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({
-        namespace: FRESHNESS_NAMESPACE,
-        metricName: name,
-        dimensionsMap: { service: PROBE_SERVICE, destination },
-        statistic,
-        period,
-      });
+    const metric = probeSummaryMetric;
     const fiveMinutes = Duration.minutes(PROBE_INTERVAL_MINUTES);
     const alarms: cloudwatch.Alarm[] = [];
     const alarm = (alarmId: string, props_: cloudwatch.AlarmProps) => {

@@ -5,8 +5,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { PROBE_METRIC, PROBE_SERVICE, type Destination } from '../../lambda/freshness-probe/contract';
-import { FRESHNESS_NAMESPACE, PROBE_INTERVAL_MINUTES, SLO_ALARM_SHARE } from './freshness-probe';
+import { PROBE_METRIC, type Destination } from '../../lambda/freshness-probe/contract';
+import {
+  FRESHNESS_NAMESPACE,
+  PROBE_INTERVAL_MINUTES,
+  probeSummaryMetric,
+  SLO_ALARM_SHARE,
+} from './freshness-probe';
 
 /** Grid width of a CloudWatch dashboard. */
 const FULL = 24;
@@ -129,14 +134,7 @@ export class PlatformDashboard extends Construct {
         : []),
     ];
     const summary = (name: string, destination: Destination, statistic: string, period = FIVE_MINUTES) =>
-      new cloudwatch.Metric({
-        namespace: FRESHNESS_NAMESPACE,
-        metricName: name,
-        dimensionsMap: { service: PROBE_SERVICE, destination },
-        statistic,
-        period,
-        label: destination,
-      });
+      probeSummaryMetric(name, destination, statistic, period).with({ label: destination });
     for (const { destination, label, sloMinutes } of destinations) {
       add(
         new cloudwatch.GraphWidget({

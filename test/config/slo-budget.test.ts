@@ -93,6 +93,7 @@ describe('lakeBudget', () => {
           slots: 10,
           startMinutes: 0.6,
           queueMinutes: 2.6,
+          ticks: 2,
           worstCaseMinutes: 46.6,
           commitLagSeconds: 60,
         },
