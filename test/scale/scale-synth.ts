@@ -26,6 +26,8 @@ export interface ScaleTemplate {
 /** Every template of the prod stage, nested ones included, by file name. */
 export function synthScale(tables: number): {
   templates: Record<string, ScaleTemplate>;
+  /** The cloud assembly, for readers that take one (the offline diff). */
+  outdir: string;
   cleanup: () => void;
 } {
   const outdir = mkdtempSync(join(tmpdir(), `scale-${tables}-`));
@@ -33,7 +35,16 @@ export function synthScale(tables: number): {
     registry: { prod: scaleConfig(tables) },
     environments: ['prod'],
     compliance: false,
-    appProps: { outdir, context: projectContext(), builtinCloudFormationValidation: false },
+    appProps: {
+      outdir,
+      // As the CDK CLI runs the app: construct paths, and the asset paths that name nested templates.
+      context: {
+        ...projectContext(),
+        'aws:cdk:enable-path-metadata': true,
+        'aws:cdk:enable-asset-metadata': true,
+      },
+      builtinCloudFormationValidation: false,
+    },
   }).app.synth();
   const dir = join(outdir, 'assembly-Prod');
   const templates = Object.fromEntries(
@@ -48,7 +59,7 @@ export function synthScale(tables: number): {
         },
       ]),
   );
-  return { templates, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  return { templates, outdir, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
 /**

@@ -25,6 +25,8 @@ import {
   SNS,
   STEP_FUNCTIONS,
 } from '../../lib/limits';
+import { readAssembly } from '../../scripts/diff/assembly';
+import { compareAssemblies } from '../../scripts/diff/compare';
 import { SCALE_MYSQL_SOURCE, scaleConfig } from '../../scripts/scale/config';
 import { resolvedText, synthScale, type ScaleTemplate } from './scale-synth';
 
@@ -32,6 +34,8 @@ const TABLES = 300;
 const config: EnvironmentConfig = validateConfig(scaleConfig(TABLES), 'prod');
 let templates: Record<string, ScaleTemplate>;
 let grown: Record<string, ScaleTemplate>;
+/** The two cloud assemblies, as the offline diff (`npm run diff`) reads them. */
+const assemblies: string[] = [];
 const cleanups: (() => void)[] = [];
 
 beforeAll(() => {
@@ -41,6 +45,7 @@ beforeAll(() => {
   ] as const) {
     const synth = synthScale(count);
     cleanups.push(synth.cleanup);
+    assemblies.push(synth.outdir);
     assign(synth.templates);
   }
 });
@@ -396,5 +401,17 @@ describe('adding the 301st table', () => {
         'Custom::DmsReplicationAfterChange(DependsOn)',
       ].sort(),
     );
+  });
+
+  test('reads, in the offline diff, as additions and in-place updates with nothing stateful at risk', () => {
+    // The same comparison `npm run diff` makes, with CloudFormation's replacement rules per property.
+    const diff = compareAssemblies(readAssembly(assemblies[0]), readAssembly(assemblies[1]));
+    expect(diff.statefulAlerts).toEqual([]);
+    const impacts = diff.stacks.flatMap((stack) => stack.resources.map((change) => change.impact));
+    expect([...new Set(impacts)].sort()).toEqual(['add', 'remove', 'update']);
+    // The one removal is the replaced DMS Serverless replication (see above).
+    expect(
+      diff.stacks.flatMap((stack) => stack.resources.filter((change) => change.impact === 'remove')),
+    ).toEqual([expect.objectContaining({ type: 'AWS::DMS::ReplicationConfig' })]);
   });
 });
