@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { STEP_FUNCTIONS } from '../limits';
 import { AuditSchema } from './audit-schema';
 import { BackupSchema } from './backup-schema';
+import { CostSchema } from './cost-schema';
 import { deploySafetyIssues } from './deploy-safety';
 import { tableSlug } from './naming';
 import { replicationBudgetIssues } from './replication-budget';
@@ -548,7 +549,11 @@ export const EnvironmentConfigSchema = z
     monthlyBudgetUsd: z
       .number({ error: 'a number of US dollars' })
       .positive({ error: 'a budget greater than 0 USD' })
-      .describe('Monthly cost budget in USD; alerts at 80% actual and 100% forecast.'),
+      .describe(
+        'Monthly cost budget in USD; alerts at 80% actual and 100% forecast. Synth warns when it is below the ' +
+          'estimate of npm run cost (docs/cost.md).',
+      ),
+    cost: CostSchema,
     features: z
       .strictObject({
         warehouse: z
@@ -701,6 +706,7 @@ export type TableConfig = SourceConfig['tables'][number];
 export type NetworkConfig = EnvironmentConfig['network'];
 export type LakeConfig = EnvironmentConfig['lake'];
 export type IngestionConfig = EnvironmentConfig['ingestion'];
+export type { CostConfig } from './cost-schema';
 export type {
   DmsConfig,
   ReplicaDatabaseConfig,

@@ -34,6 +34,8 @@ export const FRESHNESS_NAMESPACE = 'TrackmanFreshness';
 export const SLO_ALARM_SHARE = 0.75;
 /** Minutes between freshness runs. */
 export const PROBE_INTERVAL_MINUTES = 5;
+/** Minutes between reconciliation runs unless the props say otherwise. */
+export const RECONCILIATION_INTERVAL_MINUTES = 60;
 
 export interface FreshnessProbeProps {
   /** Environment name, for descriptions. */
@@ -66,7 +68,7 @@ export interface FreshnessProbeProps {
   readonly removalPolicy: RemovalPolicy;
   /** false keeps the schedules but disables them. @default true */
   readonly enabled?: boolean;
-  /** How often the row counts are reconciled. @default Duration.hours(1) */
+  /** How often the row counts are reconciled. @default Duration.minutes(RECONCILIATION_INTERVAL_MINUTES), an hour */
   readonly reconciliationInterval?: Duration;
   /**
    * Insert-time columns of increasing-key tables, by `<source>/<schema>.<table>`, so their
@@ -132,7 +134,8 @@ export class FreshnessProbe extends Construct {
   constructor(scope: Construct, id: string, props: FreshnessProbeProps) {
     super(scope, id);
     const reach = props.reach ?? { kind: 'peering' };
-    const reconciliationInterval = props.reconciliationInterval ?? Duration.hours(1);
+    const reconciliationInterval =
+      props.reconciliationInterval ?? Duration.minutes(RECONCILIATION_INTERVAL_MINUTES);
     const insertTimeColumns = props.insertTimeColumns ?? {};
     const sources: ProbeSource[] = props.sources.map((source) => ({
       name: source.name,

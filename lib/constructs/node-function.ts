@@ -36,6 +36,9 @@ export function powertoolsLayerParameter(version: string): string {
   return `/aws/service/powertools/typescript/generic/all/${version}`;
 }
 
+/** Memory of every function (MiB); the cost estimate prices their GB-seconds with it. */
+export const FUNCTION_MEMORY_MIB = 256;
+
 /** Modules the bundles leave out: the runtime and the Powertools layer provide them. */
 export const NODE_FUNCTION_EXTERNALS = ['@aws-sdk/*', '@aws-lambda-powertools/*'];
 
@@ -158,7 +161,7 @@ export class NodeFunction extends Construct {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: FUNCTION_MEMORY_MIB,
       timeout: props.timeout ?? Duration.seconds(30),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,

@@ -1,6 +1,7 @@
-import { Stack, Stage, Tags, type StackProps, type StageProps } from 'aws-cdk-lib';
+import { Annotations, Stack, Stage, Tags, type StackProps, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { PROJECT_TAG, type EnvironmentConfig } from '../config';
+import { budgetWarning } from '../cost/estimate';
 import { AlertingStack } from '../stacks/alerting-stack';
 import { IngestionStack } from '../stacks/ingestion-stack';
 import { LakeStorageStack } from '../stacks/lake-storage-stack';
@@ -138,5 +139,9 @@ export class EnvironmentStage extends Stage {
       }
     }
     // --- end of operations ---
+
+    // The budget (operations stack) against the estimate of npm run cost: a budget below it alerts every month.
+    const warning = budgetWarning(config);
+    if (warning !== undefined) Annotations.of(this.operations).addWarningV2(warning.id, warning.message);
   }
 }

@@ -45,6 +45,7 @@ describe('docs/configuration.md', () => {
       '## `backup.crossRegionCopy`',
       '## `backup.vaultLock`',
       '## `backup.restoreTesting`',
+      '## `cost`',
       '## `features`',
     ]);
   });

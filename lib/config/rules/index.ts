@@ -5,6 +5,7 @@
 import { auditIssues } from './audit';
 import { backupIssues } from './backup';
 import { columnIssues } from './columns';
+import { costIssues } from './cost';
 import { credentialsIssues } from './credentials';
 import type { RuleIssue } from './issue';
 import { productionIssues } from './production';
@@ -27,7 +28,8 @@ type RulesInput = Parameters<typeof productionIssues>[0] &
   Parameters<typeof readHorizonIssues>[0] &
   Parameters<typeof replicationIssues>[0] &
   Parameters<typeof auditIssues>[0] &
-  Parameters<typeof backupIssues>[0];
+  Parameters<typeof backupIssues>[0] &
+  Parameters<typeof costIssues>[0];
 
 /** Every issue the rules of this folder find, in a stable order. */
 export function ruleIssues(config: RulesInput): RuleIssue[] {
@@ -39,5 +41,6 @@ export function ruleIssues(config: RulesInput): RuleIssue[] {
     ...replicationIssues(config),
     ...auditIssues(config),
     ...backupIssues(config),
+    ...costIssues(config),
   ];
 }
