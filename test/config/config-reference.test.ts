@@ -46,6 +46,7 @@ describe('docs/configuration.md', () => {
       '## `backup.vaultLock`',
       '## `backup.restoreTesting`',
       '## `features`',
+      '## Delivery config',
     ]);
   });
 
