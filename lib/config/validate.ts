@@ -5,14 +5,19 @@ import { EnvironmentConfigSchema, type EnvironmentConfig } from './schema';
 /**
  * Thrown when an environment's config is invalid; lists every problem, one a
  * line: the field, what was expected, the value received and, when the field
- * comes from a config module, the file to edit.
+ * comes from a config module, the file to edit. An app-level config (the
+ * delivery pipeline's, lib/config/delivery.ts) is reported the same way under
+ * its own name and `subject`.
  */
 export class ConfigError extends Error {
   constructor(
+    /** The environment whose config is invalid, or the name of the app-level config. */
     readonly environment: string,
     readonly problems: readonly string[],
+    /** What the lines say is invalid. @default - `config for environment "<environment>"` */
+    readonly subject: string = `config for environment "${environment}"`,
   ) {
-    super(`Invalid config for environment "${environment}":\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid ${subject}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -100,8 +105,6 @@ export class ConfigErrors extends Error {
 /** One line per problem, each naming its environment: what `npm run synth` prints. */
 export function configErrorLines(errors: readonly ConfigError[]): string[] {
   return errors.flatMap((error) =>
-    [...new Set(error.problems)].map(
-      (problem) => `Invalid config for environment "${error.environment}": ${problem}`,
-    ),
+    [...new Set(error.problems)].map((problem) => `Invalid ${error.subject}: ${problem}`),
   );
 }

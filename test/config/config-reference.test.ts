@@ -47,6 +47,7 @@ describe('docs/configuration.md', () => {
       '## `backup.restoreTesting`',
       '## `cost`',
       '## `features`',
+      '## Delivery config',
     ]);
   });
 
