@@ -23,7 +23,18 @@ export const CONTROL_PROPERTIES = {
   arn: 'ReplicationArn',
   /** Hash of everything that modifying the replication changes; a new value means "stop, modify, resume". */
   settingsHash: 'SettingsHash',
+  /**
+   * The source tables a task replicates, `[{ SchemaName, TableName }]`; AfterChange of a task only. On a
+   * modification, the tables that were not there before are reloaded once the task runs again.
+   */
+  tables: 'Tables',
 } as const;
+
+/** Most tables one ReloadTables call names (DMS User Guide, "Reloading tables during a task"). */
+export const RELOAD_BATCH = 10;
+
+/** Most tables a task's custom resource lists: DMS's 1,000 per task is far above the config's limits. */
+export const MAX_TABLES = 1000;
 
 /**
  * How long the Provider's waiter polls isComplete. CloudFormation gives a

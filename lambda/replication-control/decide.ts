@@ -12,7 +12,7 @@
  * waited out, never acted on.
  */
 import { OWN_DEADLINE_SECONDS, SETTLE_SECONDS } from './contract';
-import type { ControlRequest, Goal } from './event';
+import type { ControlRequest, Goal, SourceTable } from './event';
 import { failedToStart, notFound, timedOut } from './message';
 import type { ReplicationState, StartType } from './replication';
 
@@ -52,6 +52,8 @@ export type Plan =
        * another replication has loaded its target tables since it last ran.
        */
       readonly reloadIfRun?: boolean;
+      /** Tables a task's modification added: see addedTables. */
+      readonly reloadTables?: readonly SourceTable[];
     };
 
 /**
@@ -83,6 +85,9 @@ export function planRequest(request: ControlRequest): Plan {
       : { goal: 'none', why: 'its settings are unchanged' };
   }
   const lookup = arn === undefined ? { identifier } : { arn };
+  // Only a task is modified in place; a new serverless replication loads every table anyway.
+  const added =
+    request.properties.kind === 'instance' ? addedTables(request.old?.tables, request.properties.tables) : [];
   switch (request.requestType) {
     case 'Create':
       return { goal: 'running', lookup, why: 'created: start it' };
@@ -95,9 +100,15 @@ export function planRequest(request: ControlRequest): Plan {
         // meantime: resuming it would apply changes on top of a partial load, so reload it.
         return { goal: 'running', lookup, why: 'replaced: start the new one', reloadIfRun: true };
       }
-      return hashChanged
-        ? { goal: 'running', lookup, why: 'modified: have it running again' }
-        : { goal: 'none', why: 'its settings are unchanged' };
+      if (!hashChanged) return { goal: 'none', why: 'its settings are unchanged' };
+      return added.length > 0
+        ? {
+            goal: 'running',
+            lookup,
+            why: `modified: have it running again and load the ${added.length} table(s) it gained`,
+            reloadTables: added,
+          }
+        : { goal: 'running', lookup, why: 'modified: have it running again' };
   }
 }
 
@@ -195,4 +206,57 @@ function towardStopped(status: StatusClass): Step {
 /** Whether DMS shows a start at or after `requestedAt` (epoch ms). */
 export function startedSince(state: ReplicationState | undefined, requestedAt: number): boolean {
   return state?.lastStartedAt !== undefined && state.lastStartedAt.getTime() >= requestedAt;
+}
+
+const tableKey = (table: SourceTable) => JSON.stringify([table.SchemaName, table.TableName]);
+
+/**
+ * The tables a modified task gained. Resuming a task continues CDC from where it stopped; a table that
+ * was not in its mappings then has no full load to continue from, so it is reloaded once the task runs
+ * (ReloadTables; TRUNCATE_BEFORE_LOAD makes a second load harmless should DMS have started one). Nothing
+ * when either list is unknown: a construct from before the list existed names no tables.
+ */
+export function addedTables(
+  before: readonly SourceTable[] | undefined,
+  after: readonly SourceTable[] | undefined,
+): SourceTable[] {
+  if (before === undefined || after === undefined) return [];
+  const had = new Set(before.map(tableKey));
+  return after.filter((table) => !had.has(tableKey(table)));
+}
+
+/** What DMS's table statistics say of one table's full load. */
+export interface TableLoad {
+  readonly schemaName: string;
+  readonly tableName: string;
+  /** TableState, e.g. 'Before load', 'Full load', 'Table is being reloaded', 'Table completed'. */
+  readonly state?: string;
+  readonly fullLoadStartedAt?: Date;
+}
+
+/** States in which a table's (re)load is under way. */
+const LOADING = new Set(['before load', 'full load', 'table is being reloaded']);
+
+export type ReloadStep =
+  { readonly kind: 'done' } | { readonly kind: 'reload'; readonly tables: SourceTable[] };
+
+/**
+ * Whether the added tables still need a reload: done once each shows a load under way or one that
+ * started at or after `requestedAt` (epoch ms); otherwise the ones to reload.
+ */
+export function reloadStep(
+  tables: readonly SourceTable[],
+  loads: readonly TableLoad[],
+  requestedAt: number,
+): ReloadStep {
+  const byKey = new Map(
+    loads.map((load) => [tableKey({ SchemaName: load.schemaName, TableName: load.tableName }), load]),
+  );
+  const missing = tables.filter((table) => {
+    const load = byKey.get(tableKey(table));
+    if (load === undefined) return true;
+    if (LOADING.has((load.state ?? '').toLowerCase())) return false;
+    return load.fullLoadStartedAt === undefined || load.fullLoadStartedAt.getTime() < requestedAt;
+  });
+  return missing.length === 0 ? { kind: 'done' } : { kind: 'reload', tables: missing };
 }

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { parseOrThrow, ValidationError } from '../shared/validation';
-import { CONTROL_PROPERTIES as P, type ControlRole, type ReplicationKind } from './contract';
+import { CONTROL_PROPERTIES as P, MAX_TABLES, type ControlRole, type ReplicationKind } from './contract';
 
 /** ReplicationConfigIdentifier and ReplicationTaskIdentifier: 1-255 letters, digits, hyphens; a letter first; no "--" or trailing "-". */
 export const REPLICATION_IDENTIFIER = /^[A-Za-z](?:-?[A-Za-z0-9])*$/;
@@ -35,6 +35,29 @@ const arn = z.string({ error: 'the replication ARN as a string' }).check(
   }),
 );
 
+const name = (what: string) =>
+  z
+    .string({ error: `the ${what} name as a string` })
+    .check(
+      z.minLength(1, { error: `a ${what} name` }),
+      z.maxLength(128, { error: `a ${what} name of at most 128 characters` }),
+    );
+
+/** A source table as ReloadTables names it. */
+const TableSchema = z.strictObject(
+  { SchemaName: name('schema'), TableName: name('table') },
+  { error: 'a table: { SchemaName, TableName }' },
+);
+const TablesSchema = z
+  .array(TableSchema, { error: 'a list of tables' })
+  .check(z.maxLength(MAX_TABLES, { error: `at most ${MAX_TABLES} tables` }));
+
+/** A source table a replication task reads. */
+export interface SourceTable {
+  readonly SchemaName: string;
+  readonly TableName: string;
+}
+
 const PropertiesSchema = z
   .looseObject(
     {
@@ -45,6 +68,7 @@ const PropertiesSchema = z
       [P.settingsHash]: z
         .string({ error: 'the settings hash as a string' })
         .check(z.regex(SETTINGS_HASH, { error: '1-128 characters of a hash (letters, digits, ._:+/=-)' })),
+      [P.tables]: z.optional(TablesSchema),
     },
     { error: 'an object of custom resource properties' },
   )
@@ -77,6 +101,8 @@ const OldPropertiesSchema = z.looseObject(
     [P.settingsHash]: z.optional(z.string()),
     [P.arn]: z.optional(z.string()),
     [P.identifier]: z.optional(z.string()),
+    // Unchecked beyond its shape: a list that does not parse counts as unknown (no reload), never as an error.
+    [P.tables]: z.optional(z.unknown()),
   },
   { error: 'an object of the previous custom resource properties' },
 );
@@ -102,6 +128,7 @@ const WaitSchema = z.strictObject(
       .check(z.positive({ error: 'a time in epoch milliseconds' })),
     startIssued: z.boolean({ error: 'true or false' }),
     reloadIfRun: z.optional(z.boolean({ error: 'true or false' })),
+    reloadTables: z.optional(TablesSchema),
   },
   { error: 'what onEvent returned: { goal, arn?, requestedAt, startIssued }' },
 );
@@ -124,6 +151,7 @@ export interface ControlProperties {
   readonly identifier: string;
   readonly arn?: string;
   readonly settingsHash: string;
+  readonly tables?: readonly SourceTable[];
 }
 
 /** A checked onEvent request. */
@@ -132,7 +160,13 @@ export interface ControlRequest {
   readonly logicalId: string;
   readonly physicalId?: string;
   readonly properties: ControlProperties;
-  readonly old?: { readonly settingsHash?: string; readonly arn?: string; readonly identifier?: string };
+  readonly old?: {
+    readonly settingsHash?: string;
+    readonly arn?: string;
+    readonly identifier?: string;
+    /** undefined when the previous properties had no valid list (an older construct): unknown. */
+    readonly tables?: readonly SourceTable[];
+  };
 }
 
 /** What isComplete waits for. `none`: nothing to wait for. */
@@ -147,6 +181,8 @@ export interface WaitState {
   readonly startIssued: boolean;
   /** Start a replication that has run before with reload-target (see planRequest). */
   readonly reloadIfRun?: boolean;
+  /** Tables a modification added: reloaded once the task runs again, unless DMS loads them by itself. */
+  readonly reloadTables?: readonly SourceTable[];
 }
 
 /** A checked isComplete request. */
@@ -182,11 +218,17 @@ function toRequest(parsed: z.output<typeof RequestSchema>): ControlRequest {
       identifier: props[P.identifier],
       arn: props[P.arn],
       settingsHash: props[P.settingsHash],
+      tables: props[P.tables],
     },
     old:
       old === undefined
         ? undefined
-        : { settingsHash: old[P.settingsHash], arn: old[P.arn], identifier: old[P.identifier] },
+        : {
+            settingsHash: old[P.settingsHash],
+            arn: old[P.arn],
+            identifier: old[P.identifier],
+            tables: z.safeParse(TablesSchema, old[P.tables]).data,
+          },
   };
 }
 

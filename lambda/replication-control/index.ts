@@ -13,9 +13,17 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { instrumentHandler, logger, metrics, MetricUnit, tracer } from '../shared/powertools';
 import { truncate, ValidationError } from '../shared/validation';
-import { MAX_REASON_LENGTH } from './contract';
-import { nextStep, planRequest, startedSince, type Step } from './decide';
-import { isPollEvent, parsePoll, parseRequest, WAIT_KEY, type ControlRequest, type WaitState } from './event';
+import { MAX_REASON_LENGTH, OWN_DEADLINE_SECONDS } from './contract';
+import { nextStep, planRequest, reloadStep, startedSince, type Step } from './decide';
+import {
+  isPollEvent,
+  parsePoll,
+  parseRequest,
+  WAIT_KEY,
+  type ControlRequest,
+  type SourceTable,
+  type WaitState,
+} from './event';
 import { dmsError, subjectOf } from './message';
 import { replicationApi, type ReplicationApi, type ReplicationState } from './replication';
 
@@ -164,8 +172,60 @@ async function onEvent(event: unknown): Promise<OnEventResult> {
       requestedAt,
       startIssued: step.kind === 'start',
       ...(reloadIfRun ? { reloadIfRun } : {}),
+      ...(plan.reloadTables !== undefined ? { reloadTables: plan.reloadTables } : {}),
     },
   };
+}
+
+/**
+ * Once a modified task runs again: reloads the tables it gained that show no load since the request.
+ * @returns true when every one shows its load under way or begun
+ */
+async function loadAddedTables(
+  api: ReplicationApi,
+  arn: string,
+  tables: readonly SourceTable[],
+  subject: ReturnType<typeof subjectOf>,
+  requestedAt: number,
+): Promise<boolean> {
+  let loads;
+  try {
+    loads = await api.tableLoads(arn, tables);
+  } catch (error) {
+    const young = (Date.now() - requestedAt) / 1000 < IAM_PROPAGATION_SECONDS;
+    if (isTransient(error) || (isAccessDenied(error) && young)) {
+      logger.warn('DMS table statistics not read; polling again', {
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+      return false;
+    }
+    throw new ControlError(dmsError(subject, 'DescribeTableStatistics', error));
+  }
+  const step = reloadStep(tables, loads, requestedAt);
+  if (step.kind === 'done') return true;
+  if ((Date.now() - requestedAt) / 1000 > OWN_DEADLINE_SECONDS) {
+    throw new ControlError(
+      `${subject.kindLabel} ${subject.name} runs again, but ${step.tables.length} table(s) it gained show no load ` +
+        `after ${OWN_DEADLINE_SECONDS} s: ${step.tables.map((t) => `${t.SchemaName}.${t.TableName}`).join(', ')}. ` +
+        "Reload them (ReloadTables) and check the task's table statistics.",
+    );
+  }
+  const action = 'ReloadTables';
+  try {
+    await api.reloadTables(arn, step.tables);
+  } catch (error) {
+    // Not running yet, or DMS does not list the table yet: the next poll looks again.
+    if (isInvalidState(error) || isNotFound(error)) {
+      logger.info('DMS refused the reload for now; polling again', { tables: step.tables.length });
+      return false;
+    }
+    if (isAccessDenied(error) && (Date.now() - requestedAt) / 1000 < IAM_PROPAGATION_SECONDS) return false;
+    throw new ControlError(dmsError(subject, action, error));
+  }
+  metrics.addDimension('action', 'reload');
+  metrics.addMetric('ReplicationControlAction', MetricUnit.Count, 1);
+  logger.info('Sent to DMS', { action, arn, tables: step.tables.length });
+  return false;
 }
 
 async function isComplete(event: unknown): Promise<IsCompleteResult> {
@@ -203,6 +263,11 @@ async function isComplete(event: unknown): Promise<IsCompleteResult> {
     status: state?.status,
     step: step.kind,
   });
+  if (step.kind === 'done' && wait.goal === 'running' && wait.reloadTables?.length && state !== undefined) {
+    return {
+      IsComplete: await loadAddedTables(api, state.arn, wait.reloadTables, subject, wait.requestedAt),
+    };
+  }
   return { IsComplete: step.kind === 'done' };
 }
 

@@ -8,6 +8,8 @@
 import {
   DescribeReplicationsCommand,
   DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+  ReloadTablesCommand,
   StartReplicationCommand,
   StartReplicationTaskCommand,
   StopReplicationCommand,
@@ -16,7 +18,9 @@ import {
   type Replication,
   type ReplicationTask,
 } from '@aws-sdk/client-database-migration-service';
-import type { ReplicationKind } from './contract';
+import { RELOAD_BATCH, type ReplicationKind } from './contract';
+import type { TableLoad } from './decide';
+import type { SourceTable } from './event';
 
 /** What the decisions need to know of a replication. */
 export interface ReplicationState {
@@ -39,6 +43,10 @@ export interface ReplicationApi {
   find(by: { readonly arn: string } | { readonly identifier: string }): Promise<ReplicationState | undefined>;
   start(arn: string, type: StartType): Promise<void>;
   stop(arn: string): Promise<void>;
+  /** A task's table statistics for these tables (those DMS knows). Tasks only. */
+  tableLoads(arn: string, tables: readonly SourceTable[]): Promise<TableLoad[]>;
+  /** Reloads these tables of a running task, RELOAD_BATCH at a time. Tasks only. */
+  reloadTables(arn: string, tables: readonly SourceTable[]): Promise<void>;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -101,6 +109,9 @@ function serverlessApi(dms: DatabaseMigrationServiceClient): ReplicationApi {
     stop: async (arn) => {
       await dms.send(new StopReplicationCommand({ ReplicationConfigArn: arn }));
     },
+    // A serverless replication is replaced, never modified in place, so it never reloads added tables.
+    tableLoads: () => Promise.reject(new Error('table loads are read for replication tasks only')),
+    reloadTables: () => Promise.reject(new Error('tables are reloaded for replication tasks only')),
   };
 }
 
@@ -129,6 +140,48 @@ function instanceApi(dms: DatabaseMigrationServiceClient): ReplicationApi {
     },
     stop: async (arn) => {
       await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    },
+    tableLoads: async (arn, tables) => {
+      const loads: TableLoad[] = [];
+      // Filters AND together: these schemas and these names; the cross product is narrowed by the caller.
+      const filters = [
+        { Name: 'schema-name', Values: [...new Set(tables.map((table) => table.SchemaName))] },
+        { Name: 'table-name', Values: [...new Set(tables.map((table) => table.TableName))] },
+      ];
+      let marker: string | undefined;
+      do {
+        const page = await dms.send(
+          new DescribeTableStatisticsCommand({
+            ReplicationTaskArn: arn,
+            Filters: filters,
+            MaxRecords: 100,
+            Marker: marker,
+          }),
+        );
+        for (const stats of page.TableStatistics ?? []) {
+          loads.push({
+            schemaName: stats.SchemaName ?? '',
+            tableName: stats.TableName ?? '',
+            state: stats.TableState,
+            fullLoadStartedAt: stats.FullLoadStartTime,
+          });
+        }
+        marker = page.Marker;
+      } while (marker !== undefined);
+      return loads;
+    },
+    reloadTables: async (arn, tables) => {
+      for (let i = 0; i < tables.length; i += RELOAD_BATCH) {
+        await dms.send(
+          new ReloadTablesCommand({
+            ReplicationTaskArn: arn,
+            TablesToReload: tables
+              .slice(i, i + RELOAD_BATCH)
+              .map(({ SchemaName, TableName }) => ({ SchemaName, TableName })),
+            ReloadOption: 'data-reload',
+          }),
+        );
+      }
     },
   };
 }

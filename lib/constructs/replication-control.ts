@@ -19,16 +19,25 @@ import {
   type ControlRole,
   type ReplicationKind,
 } from '../../lambda/replication-control/contract';
+import type { SourceTable } from '../../lambda/replication-control/event';
 import type { LogsKey } from './logs-key';
 import { NodeFunction } from './node-function';
 
 /** A replication the construct can control: DMS Serverless, or a task on a replication instance. */
 export type ControlledReplication = dms.CfnReplicationConfig | dms.CfnReplicationTask;
 
-/** The IAM actions that start and stop each kind; DMS scopes them to the replication's ARN. */
+/**
+ * The IAM actions each kind takes on its replication, which DMS scopes to the replication's ARN: start
+ * and stop; for a task also its table statistics and the reload of the tables a modification adds.
+ */
 export const START_STOP_ACTIONS: Readonly<Record<ReplicationKind, readonly string[]>> = {
   serverless: ['dms:StartReplication', 'dms:StopReplication'],
-  instance: ['dms:StartReplicationTask', 'dms:StopReplicationTask'],
+  instance: [
+    'dms:StartReplicationTask',
+    'dms:StopReplicationTask',
+    'dms:DescribeTableStatistics',
+    'dms:ReloadTables',
+  ],
 };
 
 /** The describe calls the function makes; DMS has no resource-level permissions for them. */
@@ -56,6 +65,12 @@ export interface ReplicationControlProps {
   readonly logsKey: LogsKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * The source tables the replication reads. For a task, the tables a modification adds are reloaded
+   * once it resumes (lambda/replication-control/decide.ts, addedTables). A serverless replication is
+   * replaced rather than modified and ignores them.
+   */
+  readonly tables?: readonly SourceTable[];
 }
 
 /**
@@ -241,6 +256,14 @@ export class ReplicationControl extends Construct {
       [CONTROL_PROPERTIES.identifier]: identifierOf(replication),
       [CONTROL_PROPERTIES.settingsHash]: props.settingsHash,
       ...(withArn ? { [CONTROL_PROPERTIES.arn]: arn } : {}),
+      ...(withArn && this.kind === 'instance' && props.tables !== undefined
+        ? {
+            [CONTROL_PROPERTIES.tables]: props.tables.map(({ SchemaName, TableName }) => ({
+              SchemaName,
+              TableName,
+            })),
+          }
+        : {}),
     });
     this.beforeChange = new CustomResource(this, 'BeforeChange', {
       serviceToken: shared.provider.serviceToken,

@@ -128,6 +128,10 @@ export class ReplicationStack extends Stack {
       new ReplicationControl(this, `Control-${source.name}`, {
         replication: replication.resource,
         settingsHash: replication.settingsHash,
+        tables: replicatedTables(source).map((table) => ({
+          SchemaName: table.schema,
+          TableName: table.name,
+        })),
         logsKey: controlLogsKey,
         logRetention: logRetention(config),
         removalPolicy: removalPolicy(config),

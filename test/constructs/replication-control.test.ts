@@ -59,10 +59,15 @@ const control = new ReplicationControl(stack, 'Control', {
   replication: config,
   settingsHash: 'h1',
 });
+const TABLES = [
+  { SchemaName: 'public', TableName: 'shots' },
+  { SchemaName: 'public', TableName: 'bays' },
+];
 const taskControl = new ReplicationControl(stack, 'TaskControl', {
   ...common,
   replication: taskReplication,
   settingsHash: 'h2',
+  tables: TABLES,
 });
 let template: Template;
 let resources: Record<string, { Type: string; DependsOn?: string[]; Properties?: Record<string, unknown> }>;
@@ -134,10 +139,14 @@ describe('ReplicationControl', () => {
     expect(resources[id(taskControl.afterChange)].Properties).toMatchObject({
       Kind: 'instance',
       ReplicationArn: { 'Fn::GetAtt': [id(taskReplication), 'ReplicationTaskArn'] },
+      // What a modification added is reloaded: the task's AfterChange lists its tables.
+      Tables: TABLES,
     });
+    expect(resources[id(taskControl.beforeChange)].Properties).not.toHaveProperty('Tables');
+    expect(resources[id(control.afterChange)].Properties).not.toHaveProperty('Tables');
   });
 
-  test('grants start and stop on the replication ARN only, and describe where DMS has no resource-level permissions', () => {
+  test("grants start, stop (and a task's table reloads) on the replication ARN only, and describe where DMS has no resource-level permissions", () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
@@ -153,7 +162,12 @@ describe('ReplicationControl', () => {
       PolicyDocument: {
         Statement: [
           {
-            Action: ['dms:StartReplicationTask', 'dms:StopReplicationTask'],
+            Action: [
+              'dms:StartReplicationTask',
+              'dms:StopReplicationTask',
+              'dms:DescribeTableStatistics',
+              'dms:ReloadTables',
+            ],
             Effect: 'Allow',
             Resource: { 'Fn::GetAtt': [id(taskReplication), 'ReplicationTaskArn'] },
           },
@@ -170,7 +184,11 @@ describe('ReplicationControl', () => {
       if (statement.Resource === '*') {
         expect(actions.sort()).toEqual(['dms:DescribeReplicationTasks', 'dms:DescribeReplications']);
       } else {
-        expect(actions.every((a) => /^dms:(Start|Stop)Replication(Task)?$/.test(a))).toBe(true);
+        expect(
+          actions.every((a) =>
+            /^dms:((Start|Stop)Replication(Task)?|DescribeTableStatistics|ReloadTables)$/.test(a),
+          ),
+        ).toBe(true);
       }
     }
     expect(dmsStatements).toHaveLength(3);

@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Annotations } from 'aws-cdk-lib';
 import { buildApp } from '../../lib/app';
 import { scaleConfig } from '../../scripts/scale/config';
 import { projectContext } from '../helpers/synth';
@@ -31,7 +32,7 @@ export function synthScale(tables: number): {
   cleanup: () => void;
 } {
   const outdir = mkdtempSync(join(tmpdir(), `scale-${tables}-`));
-  buildApp({
+  const { app, stages } = buildApp({
     registry: { prod: scaleConfig(tables) },
     environments: ['prod'],
     compliance: false,
@@ -45,7 +46,14 @@ export function synthScale(tables: number): {
       },
       builtinCloudFormationValidation: false,
     },
-  }).app.synth();
+  });
+  // The harness keeps prod's budget, which its generated tables outgrow: the limits are what these tests
+  // read. `npm run synth:scale` still warns, and docs/architecture.md ("What 300 tables cost") says why.
+  Annotations.of(stages[0]).acknowledgeWarning(
+    'trackman-cost:budget-below-estimate',
+    "The scale harness's generated tables outgrow prod's budget; the tests check limits, not cost.",
+  );
+  app.synth();
   const dir = join(outdir, 'assembly-Prod');
   const templates = Object.fromEntries(
     readdirSync(dir)

@@ -1,5 +1,12 @@
 import { OWN_DEADLINE_SECONDS, SETTLE_SECONDS } from '../../../lambda/replication-control/contract';
-import { classify, nextStep, planRequest, startedSince } from '../../../lambda/replication-control/decide';
+import {
+  addedTables,
+  classify,
+  nextStep,
+  planRequest,
+  reloadStep,
+  startedSince,
+} from '../../../lambda/replication-control/decide';
 import type { ControlRequest } from '../../../lambda/replication-control/event';
 import type { ReplicationState } from '../../../lambda/replication-control/replication';
 
@@ -164,5 +171,81 @@ describe('startedSince', () => {
     expect(startedSince(state('stopped', { lastStartedAt: new Date(at + 1000) }), at)).toBe(true);
     expect(startedSince(state('stopped', { lastStartedAt: new Date(at - 1000) }), at)).toBe(false);
     expect(startedSince(state('stopped'), at)).toBe(false);
+  });
+});
+
+describe('tables a modified task gained', () => {
+  const shots = { SchemaName: 'public', TableName: 'shots' };
+  const bays = { SchemaName: 'public', TableName: 'bays' };
+  const sessions = { SchemaName: 'booking', TableName: 'sessions' };
+  const task = (
+    old: ControlRequest['old'],
+    tables: ControlRequest['properties']['tables'],
+  ): ControlRequest => ({
+    requestType: 'Update',
+    logicalId: 'X',
+    properties: {
+      role: 'AfterChange',
+      kind: 'instance',
+      identifier: 'trackman-prod-dedb',
+      arn: ARN.replace('replication-config', 'task'),
+      settingsHash: 'new',
+      tables,
+    },
+    old,
+  });
+
+  it('addedTables: the ones not there before, by schema and name; none when either list is unknown', () => {
+    expect(addedTables([shots], [shots, bays, sessions])).toEqual([bays, sessions]);
+    expect(addedTables([shots, bays], [shots])).toEqual([]);
+    expect(addedTables([{ SchemaName: 'booking', TableName: 'shots' }], [shots])).toEqual([shots]);
+    expect(addedTables(undefined, [shots])).toEqual([]);
+    expect(addedTables([shots], undefined)).toEqual([]);
+  });
+
+  it('planRequest: an in-place modification of a task that gains tables resumes it and reloads them', () => {
+    const arn = ARN.replace('replication-config', 'task');
+    expect(planRequest(task({ settingsHash: 'old', arn, tables: [shots] }, [shots, bays]))).toMatchObject({
+      goal: 'running',
+      reloadTables: [bays],
+    });
+    expect(
+      planRequest(task({ settingsHash: 'old', arn, tables: [shots, bays] }, [shots])),
+    ).not.toHaveProperty('reloadTables');
+    // Same settings: nothing to do, whatever the lists say.
+    expect(planRequest(task({ settingsHash: 'new', arn, tables: [] }, [shots])).goal).toBe('none');
+  });
+
+  it('planRequest: a serverless replication never reloads (a new one loads every table)', () => {
+    const request = req('Update', 'AfterChange', { settingsHash: 'old', arn: ARN, tables: [] });
+    expect(
+      planRequest({ ...request, properties: { ...request.properties, tables: [shots] } }),
+    ).not.toHaveProperty('reloadTables');
+  });
+
+  it('reloadStep: done once every table shows a load under way or begun since the request', () => {
+    const at = Date.parse('2026-11-30T10:00:00Z');
+    const load = (table: typeof shots, state: string, startedAt?: number) => ({
+      schemaName: table.SchemaName,
+      tableName: table.TableName,
+      state,
+      fullLoadStartedAt: startedAt === undefined ? undefined : new Date(startedAt),
+    });
+    // Not listed yet, or only an old load: both need a reload.
+    expect(reloadStep([shots, bays], [load(shots, 'Table completed', at - 1000)], at)).toEqual({
+      kind: 'reload',
+      tables: [shots, bays],
+    });
+    // DMS loads it (after resume, or our reload): under way.
+    expect(reloadStep([shots], [load(shots, 'Full load')], at)).toEqual({ kind: 'done' });
+    expect(reloadStep([shots], [load(shots, 'Table is being reloaded')], at)).toEqual({ kind: 'done' });
+    expect(reloadStep([shots], [load(shots, 'Before load')], at)).toEqual({ kind: 'done' });
+    // Already loaded since the request.
+    expect(reloadStep([shots], [load(shots, 'Table completed', at + 1000)], at)).toEqual({ kind: 'done' });
+    // A same-named table of another schema does not count.
+    expect(reloadStep([shots], [{ ...load(shots, 'Full load'), schemaName: 'booking' }], at)).toEqual({
+      kind: 'reload',
+      tables: [shots],
+    });
   });
 });

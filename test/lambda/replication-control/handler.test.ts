@@ -6,7 +6,9 @@ import {
   DatabaseMigrationServiceClient,
   DescribeReplicationsCommand,
   DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
   InvalidResourceStateFault,
+  ReloadTablesCommand,
   ResourceNotFoundFault,
   StartReplicationCommand,
   StartReplicationTaskCommand,
@@ -48,6 +50,9 @@ interface RequestOptions {
   readonly oldHash?: string;
   readonly arn?: string;
   readonly physicalId?: string;
+  /** Tables (AfterChange of a task) now and before the update. */
+  readonly tables?: readonly { SchemaName: string; TableName: string }[];
+  readonly oldTables?: readonly { SchemaName: string; TableName: string }[];
 }
 
 /** A custom resource request as the Provider framework passes it to onEvent. */
@@ -61,6 +66,7 @@ function request(type: RequestType, role: Role, options: RequestOptions = {}): R
     ReplicationIdentifier: IDENTIFIER,
     SettingsHash: options.hash ?? 'hash-2',
     ...(role === 'AfterChange' ? { ReplicationArn: arn } : {}),
+    ...(options.tables !== undefined ? { Tables: options.tables } : {}),
   };
   return {
     RequestType: type,
@@ -78,7 +84,13 @@ function request(type: RequestType, role: Role, options: RequestOptions = {}): R
             options.physicalId ?? (role === 'AfterChange' ? arn : `replication-control:${IDENTIFIER}`),
         }),
     ...(type === 'Update'
-      ? { OldResourceProperties: { ...properties, SettingsHash: options.oldHash ?? 'hash-1' } }
+      ? {
+          OldResourceProperties: {
+            ...properties,
+            SettingsHash: options.oldHash ?? 'hash-1',
+            ...(options.oldTables !== undefined ? { Tables: options.oldTables } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -461,18 +473,19 @@ describe('DMS errors', () => {
   });
 });
 
-describe('malformed events', () => {
-  async function rejected(event: unknown): Promise<ValidationError> {
-    const error = await handler(event, context).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message.length).toBeLessThanOrEqual(MAX_REASON_LENGTH);
-    expect(dms.calls()).toHaveLength(0);
-    return error as ValidationError;
-  }
+/** The handler's rejection of a malformed event: a bounded ValidationError, and no call to DMS. */
+async function rejected(event: unknown): Promise<ValidationError> {
+  const error = await handler(event, context).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ValidationError);
+  expect((error as Error).message.length).toBeLessThanOrEqual(MAX_REASON_LENGTH);
+  expect(dms.calls()).toHaveLength(0);
+  return error as ValidationError;
+}
 
+describe('malformed events', () => {
   it('an unknown kind is named, and DMS is not called', async () => {
     const event = request('Create', 'AfterChange');
     const props = { ...(event.ResourceProperties as Record<string, unknown>), Kind: 'provisioned' };
@@ -535,5 +548,134 @@ describe('malformed events', () => {
         /^\(event\): expected a CloudFormation custom resource request; received "x+\.\.\.$/,
       ),
     ]);
+  });
+});
+
+describe('a task that gains tables', () => {
+  const table = (name: string) => ({ SchemaName: 'public', TableName: name });
+  const old = [table('shots')];
+  const task = (Status: string) => ({
+    ReplicationTasks: [
+      {
+        ReplicationTaskArn: TASK_ARN,
+        Status,
+        ReplicationTaskStats: { FreshStartDate: new Date('2026-11-01T00:00:00Z') },
+      },
+    ],
+  });
+  const stats = (...entries: [string, string, Date?][]) => ({
+    TableStatistics: entries.map(([name, TableState, FullLoadStartTime]) => ({
+      SchemaName: 'public',
+      TableName: name,
+      TableState,
+      FullLoadStartTime,
+    })),
+  });
+  const update = (tables: { SchemaName: string; TableName: string }[]) =>
+    request('Update', 'AfterChange', { kind: 'instance', tables, oldTables: old });
+
+  it('resumes it, then reloads the new table once it runs, and is done when the load shows', async () => {
+    const event = update([...old, table('bays')]);
+    dms.on(DescribeReplicationTasksCommand).resolves(task('stopped'));
+    dms.on(StartReplicationTaskCommand).resolves({});
+    const result = await onEvent(event);
+    expect(result.ReplicationControl.reloadTables).toEqual([table('bays')]);
+    expect(dms).toHaveReceivedCommandWith(StartReplicationTaskCommand, {
+      StartReplicationTaskType: 'resume-processing',
+    });
+
+    dms.reset();
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    dms.on(DescribeTableStatisticsCommand).resolves(stats(['shots', 'Table completed', new Date(0)]));
+    dms.on(ReloadTablesCommand).resolves({});
+    expect(await isComplete(poll(event, result))).toBe(false);
+    expect(dms).toHaveReceivedCommandWith(ReloadTablesCommand, {
+      ReplicationTaskArn: TASK_ARN,
+      TablesToReload: [table('bays')],
+      ReloadOption: 'data-reload',
+    });
+
+    dms.reset();
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    dms.on(DescribeTableStatisticsCommand).resolves(stats(['bays', 'Table is being reloaded']));
+    expect(await isComplete(poll(event, result))).toBe(true);
+    expect(dms).not.toHaveReceivedCommand(ReloadTablesCommand);
+  });
+
+  it('sends no reload when DMS loads the new table by itself on resume', async () => {
+    const event = update([...old, table('bays')]);
+    dms.on(DescribeReplicationTasksCommand).resolves(task('stopped'));
+    dms.on(StartReplicationTaskCommand).resolves({});
+    const result = await onEvent(event);
+    dms.reset();
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    dms.on(DescribeTableStatisticsCommand).resolves(stats(['bays', 'Table completed', new Date()]));
+    expect(await isComplete(poll(event, result))).toBe(true);
+    expect(dms).not.toHaveReceivedCommand(ReloadTablesCommand);
+  });
+
+  it('reloads ten tables a call', async () => {
+    const added = Array.from({ length: 12 }, (_, i) => table(`t${i}`));
+    const event = update([...old, ...added]);
+    dms.on(DescribeReplicationTasksCommand).resolves(task('stopped'));
+    dms.on(StartReplicationTaskCommand).resolves({});
+    const result = await onEvent(event);
+    dms.reset();
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    dms.on(DescribeTableStatisticsCommand).resolves({ TableStatistics: [] });
+    dms.on(ReloadTablesCommand).resolves({});
+    expect(await isComplete(poll(event, result))).toBe(false);
+    const calls = dms.commandCalls(ReloadTablesCommand).map((call) => call.args[0].input.TablesToReload);
+    expect(calls).toEqual([added.slice(0, 10), added.slice(10)]);
+  });
+
+  it('polls again when DMS refuses the reload in its current state', async () => {
+    const event = update([...old, table('bays')]);
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    const result = waited(await onEvent(event), 60);
+    dms.on(DescribeTableStatisticsCommand).resolves({ TableStatistics: [] });
+    dms.on(ReloadTablesCommand).rejects(new InvalidResourceStateFault({ message: 'not yet', $metadata: {} }));
+    expect(await isComplete(poll(event, result))).toBe(false);
+  });
+
+  it('fails, naming the call, when the table statistics cannot be read', async () => {
+    const event = update([...old, table('bays')]);
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    const result = waited(await onEvent(event), 600);
+    const denied = Object.assign(new Error('not authorized to perform dms:DescribeTableStatistics'), {
+      name: 'AccessDeniedFault',
+    });
+    dms.on(DescribeTableStatisticsCommand).rejects(denied);
+    const error = await failure(poll(event, result));
+    expect(error.message).toMatch(/DescribeTableStatistics/);
+    expect(dms).not.toHaveReceivedCommand(ReloadTablesCommand);
+  });
+
+  it('gives up after its own deadline, naming the tables that show no load', async () => {
+    const event = update([...old, table('bays')]);
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    const result = waited(await onEvent(event), OWN_DEADLINE_SECONDS + 1);
+    dms.on(DescribeTableStatisticsCommand).resolves({ TableStatistics: [] });
+    const error = await failure(poll(event, result));
+    expect(error.message).toMatch(/1 table\(s\) it gained show no load .*public\.bays/);
+  });
+
+  it('reloads nothing when the previous properties listed no tables (an older construct)', async () => {
+    const event = request('Update', 'AfterChange', { kind: 'instance', tables: [...old, table('bays')] });
+    dms.on(DescribeReplicationTasksCommand).resolves(task('stopped'));
+    dms.on(StartReplicationTaskCommand).resolves({});
+    const result = await onEvent(event);
+    expect(result.ReplicationControl).not.toHaveProperty('reloadTables');
+  });
+
+  it('rejects a malformed table list, naming the field', async () => {
+    const error = await rejected(
+      request('Update', 'AfterChange', {
+        kind: 'instance',
+        tables: [{ SchemaName: '', TableName: 'x' }] as never,
+      }),
+    );
+    expect(error.message).toMatch(/ResourceProperties\.Tables\[0\]\.SchemaName: expected a schema name; received ""/);
+    expect(dms.calls()).toHaveLength(0);
   });
 });
