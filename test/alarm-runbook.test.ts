@@ -47,6 +47,17 @@ const DOCUMENTED: readonly { readonly name: string; readonly ids: RegExp; readon
     onlyWith: 'backup.crossRegionCopy',
   },
   { name: 'NoCompletedBackupAlarm', ids: /^BackupAlarmsNoCompletedBackupAlarm$/ },
+  // The fixtures replicate with DMS Serverless; test/stacks/replication-stack.test.ts covers these.
+  {
+    name: 'InstanceAlarmsCpuAlarm',
+    ids: /^InstanceAlarmsCpuAlarm$/,
+    onlyWith: 'replication.dms.mode: instance',
+  },
+  {
+    name: 'InstanceAlarmsFreeStorageAlarm',
+    ids: /^InstanceAlarmsFreeStorageAlarm$/,
+    onlyWith: 'replication.dms.mode: instance',
+  },
 ];
 
 const ROOT = join(__dirname, '..');

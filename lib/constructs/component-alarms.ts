@@ -338,3 +338,70 @@ export class DatabaseAlarms extends Construct {
     });
   }
 }
+
+/** Share of a replication instance's storage below which its free storage alarms. */
+export const REPLICATION_INSTANCE_FREE_STORAGE_SHARE = 0.2;
+
+export interface ReplicationInstanceAlarmsProps {
+  /** ReplicationInstanceIdentifier, the dimension of the instance's AWS/DMS metrics. */
+  readonly identifier: string;
+  /** Its allocated storage in GiB, for the free storage threshold. */
+  readonly allocatedStorageGiB: number;
+  /** What the instance serves, for the person paged: "the DMS replication instance of prod". */
+  readonly description: string;
+  readonly alarmTopic: sns.ITopic;
+}
+
+/**
+ * CPUUtilization and FreeStorageSpace of a provisioned DMS replication instance (AWS/DMS, dimension
+ * ReplicationInstanceIdentifier, https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Monitoring.html),
+ * three 5-minute periods in a row. A task spills changes it cannot apply yet, and its logs, to the
+ * instance's storage: a full disk fails every task on it. DMS publishes both while the instance runs, so
+ * missing data means an instance that is gone or broken: breaching.
+ */
+export class ReplicationInstanceAlarms extends Construct {
+  public readonly cpu: cloudwatch.Alarm;
+  public readonly freeStorage: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ReplicationInstanceAlarmsProps) {
+    super(scope, id);
+    const metric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/DMS',
+        metricName,
+        dimensionsMap: { ReplicationInstanceIdentifier: props.identifier },
+        period: FIVE_MINUTES,
+        statistic,
+      });
+    const common = {
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    };
+    const silent = 'or the instance publishes no metrics (gone or failed)';
+    this.cpu = notifyingAlarm(this, 'CpuAlarm', props.alarmTopic, {
+      ...common,
+      alarmDescription:
+        `${props.description}: CPU at or above ${CPU_ALARM_PERCENT}% for 15 minutes, ${silent}. Its tasks apply ` +
+        'changes more slowly and replica lag grows: raise replication.dms.instanceClass (docs/runbook.md, ' +
+        '"The replication is behind or stopped").',
+      metric: metric('CPUUtilization', cloudwatch.Stats.AVERAGE),
+      threshold: CPU_ALARM_PERCENT,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const freeBytes = Math.round(
+      props.allocatedStorageGiB * REPLICATION_INSTANCE_FREE_STORAGE_SHARE * 1024 ** 3,
+    );
+    this.freeStorage = notifyingAlarm(this, 'FreeStorageAlarm', props.alarmTopic, {
+      ...common,
+      alarmDescription:
+        `${props.description}: less than ${REPLICATION_INSTANCE_FREE_STORAGE_SHARE * 100}% of its ` +
+        `${props.allocatedStorageGiB} GiB free for 15 minutes, ${silent}. Changes waiting to be applied and task ` +
+        'logs fill it; a full disk fails its tasks: find the task that is behind, then raise ' +
+        'replication.dms.allocatedStorageGiB (docs/runbook.md, "The replication is behind or stopped").',
+      metric: metric('FreeStorageSpace', cloudwatch.Stats.MINIMUM),
+      threshold: freeBytes,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    });
+  }
+}

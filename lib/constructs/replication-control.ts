@@ -244,10 +244,12 @@ export class ReplicationControl extends Construct {
     super(scope, id);
     const { replication } = props;
     this.kind = replication instanceof dms.CfnReplicationConfig ? 'serverless' : 'instance';
+    // A task's ARN is its Ref (as DmsReplication reads it): the ReplicationTaskArn attribute of newer
+    // resource specifications is not in cfn-lint's schema, which knows only Fn::GetAtt Id for a task.
     const arn =
       replication instanceof dms.CfnReplicationConfig
         ? replication.attrReplicationConfigArn
-        : replication.attrReplicationTaskArn;
+        : replication.ref;
     const shared = ReplicationControlProvider.of(this, props);
 
     const properties = (role: ControlRole, withArn: boolean) => ({

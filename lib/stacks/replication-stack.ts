@@ -11,6 +11,7 @@ import {
   replicationSettings,
   tableMappings,
 } from '../config/replication-mapping';
+import { ReplicationInstanceAlarms } from '../constructs/component-alarms';
 import { DmsReplication, type DmsCompute } from '../constructs/dms-replication';
 import { DmsReplicationInstance } from '../constructs/dms-replication-instance';
 import { DmsSourceEndpoint } from '../constructs/dms-source-endpoint';
@@ -92,6 +93,12 @@ export class ReplicationStack extends Stack {
         securityGroup: props.replicationSecurityGroup,
       });
       compute = { kind: 'instance', instance: this.instance };
+      new ReplicationInstanceAlarms(this, 'InstanceAlarms', {
+        identifier: this.instance.identifier,
+        allocatedStorageGiB: dmsConfig.allocatedStorageGiB,
+        description: `The DMS replication instance of ${config.name}`,
+        alarmTopic: props.alarmTopic,
+      });
     }
 
     const sourceEndpoints = new Map<string, DmsSourceEndpoint>();

@@ -138,7 +138,7 @@ describe('ReplicationControl', () => {
     });
     expect(resources[id(taskControl.afterChange)].Properties).toMatchObject({
       Kind: 'instance',
-      ReplicationArn: { 'Fn::GetAtt': [id(taskReplication), 'ReplicationTaskArn'] },
+      ReplicationArn: { Ref: id(taskReplication) },
       // What a modification added is reloaded: the task's AfterChange lists its tables.
       Tables: TABLES,
     });
@@ -169,7 +169,7 @@ describe('ReplicationControl', () => {
               'dms:ReloadTables',
             ],
             Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [id(taskReplication), 'ReplicationTaskArn'] },
+            Resource: { Ref: id(taskReplication) },
           },
         ],
       },

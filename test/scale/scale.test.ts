@@ -334,7 +334,7 @@ describe('adding the 301st table', () => {
     return { added, removed, changed: [...new Set(changed)].sort(), changedIds };
   }
 
-  test("creates the table's job, role and policies in its own group's stack and nothing else new but its replication", () => {
+  test("creates the table's job, role and policies in its own group's stack and nothing else", () => {
     const { added } = changes();
     // Table 300 is trackman-backend's public.t0300_events, replicated (scripts/scale/config.ts).
     const table = added.filter((entry) => entry.includes('t0300events'));
@@ -351,18 +351,13 @@ describe('adding the 301st table', () => {
     );
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^ProdIngestionTablestrackmanbackend\d/);
-    // DMS Serverless cannot modify a replication once started (API reference, ModifyReplicationConfig), so
-    // the source's replication is made anew under an identifier carrying its settings hash (README,
-    // "On adding a table"); replication.dms.mode 'instance' modifies its task in place instead.
-    expect(added.filter((entry) => !entry.includes('t0300events'))).toEqual([
-      expect.stringMatching(/^AWS::DMS::ReplicationConfig ReplicationtrackmanbackendReplication[0-9a-f]{8}/),
-    ]);
+    // Prod replicates through a provisioned task (replication.dms.mode 'instance'), which takes the new table
+    // in place: nothing else is created.
+    expect(added.filter((entry) => !entry.includes('t0300events'))).toEqual([]);
   });
 
-  test('removes nothing but the replaced replication of that source', () => {
-    expect(changes().removed).toEqual([
-      expect.stringMatching(/^AWS::DMS::ReplicationConfig ReplicationtrackmanbackendReplication[0-9a-f]{8}/),
-    ]);
+  test('removes nothing', () => {
+    expect(changes().removed).toEqual([]);
   });
 
   test("changes the code of start-ingestion and the failure notifier only (their catalogs), and one group's stack", () => {
@@ -383,35 +378,37 @@ describe('adding the 301st table', () => {
       [
         // start-ingestion's and the failure notifier's code: their bundled catalogs list every table.
         'AWS::Lambda::Function.Code',
-        // The replication's alarms and state rule follow the new replication's id.
-        'AWS::CloudWatch::Alarm.Dimensions',
         // The nested stack of the table's group: its template.
         'AWS::CloudFormation::Stack.TemplateURL',
-        'AWS::Events::Rule.EventPattern',
-        'AWS::IAM::Policy.PolicyDocument',
         // The schedules that name every table: the ingestion run and the freshness probe's two.
         'AWS::Scheduler::Schedule.Target',
-        // The control resources that stop the old replication and start the new one.
-        'Custom::DmsReplicationAfterChange.ReplicationArn',
-        'Custom::DmsReplicationAfterChange.ReplicationIdentifier',
+        // The task's selection rules gain the table: modified in place while the control holds it stopped.
+        'AWS::DMS::ReplicationTask.TableMappings',
+        // The control resources: stop before the modification, resume after, and reload the table gained.
         'Custom::DmsReplicationAfterChange.SettingsHash',
-        'Custom::DmsReplicationBeforeChange.ReplicationIdentifier',
+        'Custom::DmsReplicationAfterChange.Tables',
         'Custom::DmsReplicationBeforeChange.SettingsHash',
-        // ... which wait for the new replication to exist.
-        'Custom::DmsReplicationAfterChange(DependsOn)',
       ].sort(),
     );
   });
 
-  test('reads, in the offline diff, as additions and in-place updates with nothing stateful at risk', () => {
+  test('reads, in the offline diff, as additions and in-place updates only, nothing stateful at risk', () => {
     // The same comparison `npm run diff` makes, with CloudFormation's replacement rules per property.
     const diff = compareAssemblies(readAssembly(assemblies[0]), readAssembly(assemblies[1]));
     expect(diff.statefulAlerts).toEqual([]);
     const impacts = diff.stacks.flatMap((stack) => stack.resources.map((change) => change.impact));
-    expect([...new Set(impacts)].sort()).toEqual(['add', 'remove', 'update']);
-    // The one removal is the replaced DMS Serverless replication (see above).
+    // CloudFormation's own replacement rules per property: every change is an update in place.
+    expect([...new Set(impacts)].sort()).toEqual(['add', 'update']);
     expect(
-      diff.stacks.flatMap((stack) => stack.resources.filter((change) => change.impact === 'remove')),
-    ).toEqual([expect.objectContaining({ type: 'AWS::DMS::ReplicationConfig' })]);
+      diff.stacks.flatMap((stack) =>
+        stack.resources.filter((change) => change.type.startsWith('AWS::DMS::')),
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        type: 'AWS::DMS::ReplicationTask',
+        impact: 'update',
+        properties: ['TableMappings'],
+      }),
+    ]);
   });
 });

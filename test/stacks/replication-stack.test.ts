@@ -396,6 +396,33 @@ describe('replication stack: provisioned instance (replication.dms.mode instance
       EventPattern: Match.objectLike({ 'detail-type': ['DMS Replication Task State Change'] }),
     });
   });
+
+  test("the instance's CPU and free storage page, breaching when the instance publishes nothing", () => {
+    const dimensions = [{ Name: 'ReplicationInstanceIdentifier', Value: 'trackman-prod-replication' }];
+    for (const [MetricName, Threshold, ComparisonOperator] of [
+      ['CPUUtilization', 80, 'GreaterThanOrEqualToThreshold'],
+      // 20% of the 100 GiB allocated.
+      ['FreeStorageSpace', 20 * 1024 ** 3, 'LessThanThreshold'],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/DMS',
+        MetricName,
+        Dimensions: dimensions,
+        Threshold,
+        ComparisonOperator,
+        EvaluationPeriods: 3,
+        TreatMissingData: 'breaching',
+        AlarmActions: [Match.anyValue()],
+      });
+    }
+    // Serverless capacity has no instance to watch.
+    const serverless = templateOf(devLike);
+    expect(
+      Object.values(serverless.findResources('AWS::CloudWatch::Alarm')).filter(
+        (alarm) => alarm.Properties.MetricName === 'FreeStorageSpace',
+      ),
+    ).toEqual([]);
+  });
 });
 
 describe('replication stack: sources across a transit gateway', () => {

@@ -50,7 +50,10 @@ export const prod: EnvironmentConfigInput = definedIn(__filename, {
       backupRetentionDays: 14,
       applicationSecurityGroupIds: ['sg-0a1b2c3d4e5f60003'],
     },
-    dms: { mode: 'serverless', minCapacityUnits: 2, maxCapacityUnits: 16, multiAz: true },
+    // A provisioned Multi-AZ task, not DMS Serverless: a task takes a new table in place (stop, modify,
+    // resume, reload of that table only), where a started serverless replication cannot be modified and is
+    // replaced, reloading every replicated table of the source (README, "On adding a table").
+    dms: { mode: 'instance', instanceClass: 'dms.r6i.large', allocatedStorageGiB: 100, multiAz: true },
   },
   alarmEmails: ['data-platform@trackman.example'],
   monthlyBudgetUsd: 2000,

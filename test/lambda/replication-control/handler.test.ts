@@ -675,7 +675,9 @@ describe('a task that gains tables', () => {
         tables: [{ SchemaName: '', TableName: 'x' }] as never,
       }),
     );
-    expect(error.message).toMatch(/ResourceProperties\.Tables\[0\]\.SchemaName: expected a schema name; received ""/);
+    expect(error.message).toMatch(
+      /ResourceProperties\.Tables\[0\]\.SchemaName: expected a schema name; received ""/,
+    );
     expect(dms.calls()).toHaveLength(0);
   });
 });
