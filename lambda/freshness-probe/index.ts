@@ -84,12 +84,15 @@ export const handler = instrumentHandler('freshness-probe', async (event): Promi
         destination: m.destination,
         failures: m.failures,
       });
-    } else if (m.notes.length > 0 || (m.gapRows ?? 0) > 0) {
+    } else if (m.notes.length > 0 || (m.gapRows ?? 0) > 0 || (m.lagUnknown ?? 0) > 0) {
+      // Per table, these figures live here (Logs Insights), not as metrics: see metrics.ts.
       logger.info('Probe note', {
         source: m.source,
         table: m.table,
         destination: m.destination,
         notes: m.notes,
+        ...(m.gapRows !== undefined ? { gapRows: m.gapRows } : {}),
+        ...(m.lagUnknown !== undefined ? { lagUnknown: m.lagUnknown } : {}),
       });
     }
   }

@@ -2,8 +2,11 @@
  * Measurements as metric records, pure, and their emission through Powertools
  * Metrics (EMF), one EMF document per record.
  *
- * - One record per table and destination, dimensions (source, table, destination):
- *   what the dashboard plots.
+ * - One record per table and destination with a measured lag, dimensions (source, table,
+ *   destination), LagSeconds only: the dashboard's per-table freshness. A custom metric is
+ *   billed per name and dimension set, so the figures nothing graphs per table (gaps,
+ *   failures, unknown lag) go to the log records instead (index.ts), not to ~1,800 metrics
+ *   at 300 tables.
  * - One summary record per destination, dimension (destination): the worst lag, the
  *   total gap and the number of failed measurements of the run. The alarms watch these,
  *   so they cover every table without naming one (hundreds of tables, a handful of alarms).
@@ -25,20 +28,8 @@ export interface MetricRecord {
   readonly values: readonly MetricValue[];
 }
 
-function tableValues(m: Measurement): MetricValue[] {
-  const values: MetricValue[] = [];
-  if (m.lag !== undefined)
-    values.push({ name: PROBE_METRIC.lagSeconds, unit: 'Seconds', value: m.lag.seconds });
-  if (m.lagUnknown !== undefined)
-    values.push({ name: PROBE_METRIC.lakeLagUnknown, unit: 'Count', value: m.lagUnknown });
-  if (m.gapRows !== undefined)
-    values.push({ name: PROBE_METRIC.reconciliationGapRows, unit: 'Count', value: m.gapRows });
-  values.push({ name: PROBE_METRIC.probeFailures, unit: 'Count', value: m.failures.length > 0 ? 1 : 0 });
-  return values;
-}
-
 /**
- * The records of a run: per table, then one summary per destination that was measured.
+ * The records of a run: the lag per table, then one summary per destination that was measured.
  * A summary has LagSeconds only when some table's lag was measured, so a run in which
  * every measurement failed leaves the lag alarms without data (breaching) as well as
  * raising ProbeFailures.
@@ -47,10 +38,16 @@ export function metricRecords(
   measurements: readonly Measurement[],
   mode: 'freshness' | 'reconciliation' = 'freshness',
 ): MetricRecord[] {
-  const perTable = measurements.map((m) => ({
-    dimensions: { source: m.source, table: m.table, destination: m.destination },
-    values: tableValues(m),
-  }));
+  const perTable = measurements.flatMap((m) =>
+    m.lag === undefined
+      ? []
+      : [
+          {
+            dimensions: { source: m.source, table: m.table, destination: m.destination },
+            values: [{ name: PROBE_METRIC.lagSeconds, unit: 'Seconds' as const, value: m.lag.seconds }],
+          },
+        ],
+  );
   const destinations = [...new Set(measurements.map((m) => m.destination))] as Destination[];
   const summaries = destinations.map((destination) => {
     const of = measurements.filter((m) => m.destination === destination);

@@ -57,6 +57,7 @@ export function inventoryOf(config: InventoryInput): Inventory {
 
   const alarms =
     replicatedSourceCount(config) * 5 + // replication: latency x2, validation, state-change dead letters x2
+    (replication && config.replication.dms.mode === 'instance' ? 2 : 0) + // replication instance: CPU, free storage
     6 + // ingestion: three dead-letter queues, two alarms each
     (replication ? 9 : 5) + // probe: lag, failures, gap, heartbeat per destination, and lake lag unknown
     3 * 2 + // errors and throttles of start-ingestion, the failure notifier and the probe
@@ -66,12 +67,12 @@ export function inventoryOf(config: InventoryInput): Inventory {
     3 + // backup: backup jobs, restore jobs, no completed backup
     (config.backup.crossRegionCopy === undefined ? 0 : 1); // backup: copy jobs
 
-  // lambda/freshness-probe/metrics.ts: per lake table LagSeconds, LakeLagUnknown, ReconciliationGapRows,
-  // ProbeFailures; per replicated table the same but LakeLagUnknown; per destination a summary of
-  // those and ReconciliationRuns.
+  // lambda/freshness-probe/metrics.ts: LagSeconds per lake table and per replicated table; per
+  // destination a summary (LagSeconds, ProbeFailures, ReconciliationGapRows, ReconciliationRuns, and
+  // LakeLagUnknown for the lake).
   const tables = config.sources.flatMap((source) => source.tables);
   const replicated = replication ? tables.filter((table) => table.replicate).length : 0;
-  const customMetrics = tables.length * 4 + 5 + (replication ? replicated * 3 + 4 : 0);
+  const customMetrics = tables.length + 5 + (replication ? replicated + 4 : 0);
 
   return {
     kmsKeys,

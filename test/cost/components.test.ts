@@ -296,14 +296,14 @@ describe('KMS and CloudWatch', () => {
     expect(kmsCost(contextOf(devLike)).monthlyUsd).toBeCloseTo(14 + ((116_800 + 47_450) / 10_000) * 0.03, 9);
   });
 
-  test('CloudWatch: 37 alarms, 34 probe metrics, 1 dashboard', () => {
-    // metrics: 4 tables x 4 + the lake summary 5 + 3 replicated tables x 3 + the replica summary 4
+  test('CloudWatch: 37 alarms, 16 probe metrics, 1 dashboard', () => {
+    // metrics: the lag of 4 tables + the lake summary 5 + the lag of 3 replicated tables + the replica summary 4
     expect(inventoryOf(contextOf(devLike).config)).toMatchObject({
       alarms: 37,
-      customMetrics: 34,
+      customMetrics: 16,
       dashboards: 1,
     });
-    expect(cloudWatchCost(contextOf(devLike)).monthlyUsd).toBeCloseTo(37 * 0.1 + 34 * 0.3 + 3, 9);
+    expect(cloudWatchCost(contextOf(devLike)).monthlyUsd).toBeCloseTo(37 * 0.1 + 16 * 0.3 + 3, 9);
   });
 
   test('CloudWatch Logs: what is written, and what is kept for logRetentionDays', () => {

@@ -92,8 +92,19 @@ function deployed(stage: EnvironmentStage): Omit<Inventory, 'customMetrics' | 'a
   };
 }
 
+/** Replication through a provisioned instance, as prod's: the instance has alarms of its own. */
+function withInstance(): EnvironmentConfigInput {
+  const config = copyOf(prodLike);
+  config.replication = {
+    ...config.replication,
+    dms: { mode: 'instance', instanceClass: 'dms.r6i.large', allocatedStorageGiB: 100, multiAz: true },
+  };
+  return config;
+}
+
 describe.each([
   ['dev-like', devLike],
+  ['prod-like with a replication instance', withInstance()],
   ['prod-like', prodLike],
   ['lean (no replication, no trail, imported VPC, copies)', lean()],
   ['dev-like with NAT', withNat()],

@@ -71,6 +71,7 @@ function watermark(table: string, doc: Record<string, unknown>): Record<string, 
 let restoreEnv: () => void;
 let handler: (event: unknown, context: Context) => Promise<ProbeResult>;
 let published: { dimensions: Record<string, string>; metrics: Record<string, number> }[];
+let logged: Record<string, unknown>[];
 let dateNow: jest.SpyInstance;
 
 beforeAll(async () => {
@@ -80,7 +81,15 @@ beforeAll(async () => {
     LAKE_BUCKET_NAME: 'trackman-lake',
   });
   ({ handler } = await import('../../../lambda/freshness-probe'));
-  const { metrics } = await import('../../../lambda/shared/powertools');
+  const { logger, metrics } = await import('../../../lambda/shared/powertools');
+  // Per table, only the lag is a metric; the rest of a table's figures are log records.
+  for (const level of ['info', 'warn'] as const) {
+    jest.spyOn(logger, level).mockImplementation((message: unknown, ...extra: unknown[]) => {
+      if (message === 'Probe note' || message === 'Probe failure') {
+        logged.push({ message, ...(extra[0] as Record<string, unknown>) });
+      }
+    });
+  }
   let current = { dimensions: {} as Record<string, string>, metrics: {} as Record<string, number> };
   jest.spyOn(metrics, 'addDimensions').mockImplementation((dimensions) => {
     current.dimensions = { ...dimensions };
@@ -101,6 +110,7 @@ afterAll(() => restoreEnv());
 
 beforeEach(() => {
   published = [];
+  logged = [];
   s3.reset();
   secrets.reset();
   secrets
@@ -129,20 +139,30 @@ afterEach(() => dateNow.mockRestore());
 
 const of = (table: string, destination: string) =>
   published.find((p) => p.dimensions.table === table && p.dimensions.destination === destination)?.metrics;
+const logOf = (table: string, destination: string) =>
+  logged.find((entry) => entry.table === table && entry.destination === destination);
 
 describe('freshness-probe handler', () => {
   it('publishes lake lag from the watermarks, held and missing ones explicitly', async () => {
     const result = await handler(INPUT, context);
     expect(result).toEqual({ mode: 'freshness', measurements: 4, failures: 1 });
-    expect(of('public.sessions', 'lake')).toEqual({ LagSeconds: 600, LakeLagUnknown: 0, ProbeFailures: 0 });
+    expect(of('public.sessions', 'lake')).toEqual({ LagSeconds: 600 });
     // Held: at least as old as the held run's start (11:45).
-    expect(of('public.shots', 'lake')).toEqual({ LagSeconds: 900, LakeLagUnknown: 1, ProbeFailures: 0 });
-    expect(of('public.players', 'lake')).toEqual({ LakeLagUnknown: 1, ProbeFailures: 0 });
+    expect(of('public.shots', 'lake')).toEqual({ LagSeconds: 900 });
+    expect(logOf('public.shots', 'lake')).toMatchObject({ message: 'Probe note', lagUnknown: 1 });
+    // No watermark: no lag to publish for the table; the log says so, the summary counts it.
+    expect(of('public.players', 'lake')).toBeUndefined();
+    expect(logOf('public.players', 'lake')).toMatchObject({ message: 'Probe note', lagUnknown: 1 });
+    expect(logOf('public.sessions', 'lake')).toBeUndefined();
   });
 
   it('turns an unreachable database into a probe failure of its table and a summary per destination', async () => {
     await handler(INPUT, context);
-    expect(of('public.sessions', 'dataengineering-db')).toEqual({ ProbeFailures: 1 });
+    expect(of('public.sessions', 'dataengineering-db')).toBeUndefined();
+    expect(logOf('public.sessions', 'dataengineering-db')).toMatchObject({
+      message: 'Probe failure',
+      failures: [expect.any(String)],
+    });
     expect(published.filter((p) => p.dimensions.table === undefined)).toEqual([
       {
         dimensions: { destination: 'lake' },
@@ -159,7 +179,11 @@ describe('freshness-probe handler', () => {
       Body: body(watermark('players', {})),
     });
     await handler(INPUT, context);
-    expect(of('public.sessions', 'lake')).toEqual({ ProbeFailures: 1 });
+    expect(of('public.sessions', 'lake')).toBeUndefined();
+    expect(logOf('public.sessions', 'lake')).toMatchObject({ message: 'Probe failure' });
+    expect(
+      published.find((p) => p.dimensions.table === undefined && p.dimensions.destination === 'lake')?.metrics,
+    ).toMatchObject({ ProbeFailures: 1 });
   });
 
   it('rejects a bad input before reading anything, with a short message', async () => {
