@@ -10,7 +10,13 @@ import {
 } from './config';
 import { catalogEncryptionConflicts } from './config/cross-environment';
 import { DELIVERY } from './config/delivery';
-import { validateDelivery, type DeliveryConfig, type DeliveryConfigInput } from './config/delivery-schema';
+import {
+  DELIVERY_CONFIG_NAME,
+  deliveryRegionProblems,
+  validateDelivery,
+  type DeliveryConfig,
+  type DeliveryConfigInput,
+} from './config/delivery-schema';
 import { DeliveryPipelineStack } from './stacks/delivery-pipeline-stack';
 import { EnvironmentStage } from './stages/environment-stage';
 
@@ -103,6 +109,12 @@ export function buildApp(options: BuildAppOptions = {}): {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     errors.push(error);
+  }
+  if (delivery !== undefined) {
+    const problems = deliveryRegionProblems(delivery, configs);
+    if (problems.length > 0) {
+      errors.push(new ConfigError(DELIVERY_CONFIG_NAME, problems, `${DELIVERY_CONFIG_NAME} config`));
+    }
   }
   if (errors.length > 0) throw new ConfigErrors(errors);
   // One account-wide setting, one owner: environments sharing an account and region cannot both manage it.

@@ -77,7 +77,42 @@ export const DeliveryConfigSchema = z
         'AWS region the pipeline stack deploys to; one of AWS_REGIONS in lib/config/rules/regions.ts.',
       ),
   })
+  .superRefine((delivery, ctx) => {
+    // A connection is used from its own account and region: the pipeline must live there.
+    // Only once each of the three is valid on its own: a wrong one already has its line.
+    const valid =
+      CONNECTION_ARN.test(delivery.connectionArn) &&
+      /^\d{12}$/.test(delivery.account) &&
+      isAwsRegion(delivery.region);
+    const [, , , region, account] = delivery.connectionArn.split(':');
+    if (valid && (region !== delivery.region || account !== delivery.account)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connectionArn'],
+        input: delivery.connectionArn,
+        message: `a connection in the pipeline's own account and region (${delivery.account}, ${delivery.region})`,
+      });
+    }
+  })
   .describe('The delivery pipeline (app-level, lib/config/delivery.ts).');
+
+/**
+ * The environments a pipeline deploys must be in its region: a pipeline that deploys to another
+ * region needs a replication bucket there, which this stack does not set up (or harden).
+ * @returns one problem line per environment elsewhere
+ */
+export function deliveryRegionProblems(
+  delivery: DeliveryConfig,
+  environments: readonly { readonly name: string; readonly region: string }[],
+): string[] {
+  return environments
+    .filter((environment) => environment.region !== delivery.region)
+    .map(
+      (environment) =>
+        `region: expected the region of every environment the pipeline deploys (${environment.name} is in ` +
+        `${environment.region}); received ${JSON.stringify(delivery.region)}`,
+    );
+}
 
 /** Delivery config as written in lib/config/delivery.ts. */
 export type DeliveryConfigInput = z.input<typeof DeliveryConfigSchema>;

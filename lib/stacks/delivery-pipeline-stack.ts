@@ -129,11 +129,34 @@ export class DeliveryPipelineStack extends Stack {
     }
     // Built now rather than at synth, so that its bucket and roles exist to be configured and acknowledged.
     this.pipeline.buildPipeline();
+    this.allowConnectionUse(delivery.connectionArn);
 
     this.accessLogBucket = this.logArtifactAccess();
     this.acknowledgeGeneratedPolicies();
 
     for (const [key, value] of Object.entries(this.tags.tagValues())) Tags.of(this).add(key, value);
+  }
+
+  /**
+   * CDK Pipelines grants its source action `codestar-connections:UseConnection` on the connection.
+   * Connections created since the service was renamed have `codeconnections` ARNs, and IAM matches
+   * the action's service prefix with the resource's (CodeConnections User Guide, "IAM permissions"):
+   * grant the action under the connection's own prefix too.
+   */
+  private allowConnectionUse(connectionArn: string): void {
+    const prefix = connectionArn.split(':')[2];
+    // CodePipeline gives the source action a role of its own, under the Source stage's scope.
+    const sourceStage = this.pipeline.pipeline.node.tryFindChild('Source');
+    const roles = (sourceStage?.node.findAll() ?? []).filter(
+      (child): child is iam.Role => child instanceof iam.Role,
+    );
+    if (roles.length === 0)
+      throw new Error(`${this.node.path}: expected the Source stage to have its action role`);
+    for (const role of roles) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [`${prefix}:UseConnection`], resources: [connectionArn] }),
+      );
+    }
   }
 
   /**
@@ -259,8 +282,9 @@ export class DeliveryPipelineStack extends Stack {
             'The asset role is shared by the asset publishing projects, whose generated names are not known ' +
             'when CDK Pipelines writes the grant on their report groups.',
           'Resource::*':
-            "codebuild:StartBuild, BatchGetBuilds and StopBuild on the asset projects: CDK Pipelines' shared " +
-            'asset role writes them for every project at once.',
+            'codebuild:StartBuild, BatchGetBuilds and StopBuild on every CodeBuild project of the account: CDK ' +
+            "Pipelines' shared asset role writes them on '*' rather than on its asset projects. Narrowing it would " +
+            'mean replacing the generated policy; the role is assumed only by the pipeline.',
         },
       ],
     ];

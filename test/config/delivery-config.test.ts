@@ -42,7 +42,10 @@ describe('delivery config: what validates', () => {
     ],
     ['a release branch with a slash and dots', { branch: 'release/2024.06' }],
     ['a repository name with dots and underscores', { repository: 'trackman-golf/data_platform.infra' }],
-    ['the pipeline in an environment account', { account: '111111111111' }],
+    [
+      'the pipeline and its connection in an environment account',
+      { account: '111111111111', connectionArn: CONNECTION_ARN.replace(':333333333333:', ':111111111111:') },
+    ],
   ])('%s', (_name, change) => {
     expect(problemsWith(change)).toEqual([]);
   });
@@ -99,6 +102,12 @@ describe('delivery config: what synth rejects, one line each', () => {
       { region: 'eu-middle-9' },
       `region: expected an AWS region name such as eu-west-1 (one of the ${AWS_REGIONS.length} in AWS_REGIONS, ` +
         'lib/config/rules/regions.ts); received "eu-middle-9"',
+    ],
+    [
+      'a connection in another account than the pipeline',
+      { account: '444444444444' },
+      "connectionArn: expected a connection in the pipeline's own account and region (444444444444, eu-west-1); " +
+        `received "${CONNECTION_ARN}"`,
     ],
     [
       'a field the config does not have',
@@ -159,6 +168,24 @@ describe('main, the app entry, on an invalid delivery config', () => {
     });
     expect(code).toBe(1);
     expect(lines).toEqual([deliveryLine]);
+  });
+
+  test('refuses a pipeline in another region than the environments it deploys', () => {
+    const lines: string[] = [];
+    const elsewhere = {
+      ...testDelivery,
+      region: 'eu-central-1',
+      connectionArn: CONNECTION_ARN.replace(':eu-west-1:', ':eu-central-1:'),
+    };
+    const code = main({
+      build: { registry: { dev: devLike }, delivery: elsewhere, compliance: false },
+      writeError: (line) => lines.push(line),
+    });
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      'Invalid delivery config: region: expected the region of every environment the pipeline deploys ' +
+        '(dev is in eu-west-1); received "eu-central-1"',
+    ]);
   });
 
   test("reports it after the environments' problems, in the same run", () => {

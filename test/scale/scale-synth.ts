@@ -36,6 +36,8 @@ export function synthScale(tables: number): {
     registry: { prod: scaleConfig(tables) },
     environments: ['prod'],
     compliance: false,
+    // The limits are the environment's: no pipeline, whatever lib/config/delivery.ts says.
+    delivery: false,
     appProps: {
       outdir,
       // As the CDK CLI runs the app: construct paths, and the asset paths that name nested templates.

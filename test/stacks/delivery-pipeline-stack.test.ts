@@ -139,6 +139,21 @@ describe('delivery pipeline (test delivery config)', () => {
       ]);
     });
 
+    test('lets its source action use the connection under the connection’s own service prefix', () => {
+      // IAM matches the action's prefix with the ARN's: a codeconnections ARN needs codeconnections:UseConnection.
+      const [source] = stage('Source').Actions;
+      const roleId = (source.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))
+        .flatMap(
+          (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+        );
+      const uses = statements.filter((statement) =>
+        [statement.Action].flat().includes('codeconnections:UseConnection'),
+      );
+      expect(uses).toEqual([expect.objectContaining({ Resource: CONNECTION_ARN })]);
+    });
+
     test('stops for a manual approval before any of Prod’s deploy actions, and not before Dev’s', () => {
       const [approval, ...deploys] = [...stage('Prod').Actions].sort((a, b) => a.RunOrder - b.RunOrder);
       expect(approval).toMatchObject({
