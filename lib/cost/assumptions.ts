@@ -66,6 +66,18 @@ export const ASSUMPTIONS = {
     description:
       "A table's run lists and reads its watermark and Spark reads back its commit; AWS Backup reads the new file",
   },
+  probeWatermarkReadsPerTable: {
+    value: 1,
+    unit: 'S3 reads per lake table and probe run',
+    description:
+      "A probe run reads each lake table's watermark object once (a GetObject), which the trail records as one data event when it records reads",
+  },
+  lakeMinTransitionObjectKiB: {
+    value: 128,
+    unit: 'KiB',
+    description:
+      'The lake bucket keeps the lifecycle default TransitionDefaultMinimumObjectSize all_storage_classes_128K (buckets created since September 2024): objects under 128 KB stay in Standard, so a lake whose average object is smaller is priced all in Standard, with no transitions',
+  },
   intelligentTieringInfrequentAfterDays: {
     value: 30,
     unit: 'days in Intelligent-Tiering',

@@ -9,7 +9,7 @@ import { PROBE_INTERVAL_MINUTES, RECONCILIATION_INTERVAL_MINUTES } from '../cons
 import { FUNCTION_MEMORY_MIB } from '../constructs/node-function';
 import type { AssumptionName, Assumptions } from './assumptions';
 import { availabilityZoneCount, inventoryOf, replicatedSourceCount } from './inventory';
-import { classPrice, costOf, type Figure, type Price, type PriceBook } from './prices';
+import { classPrice, costOf, includedDmsStorage, type Figure, type Price, type PriceBook } from './prices';
 
 /** The config fields of `cost` (lib/config/cost-schema.ts): estimates the config holds. */
 export type CostInputName = 'cost.dailyLakeGiB' | 'cost.lakeAgeDays' | 'cost.glueWorkersPerRun';
@@ -114,12 +114,36 @@ export function lakeDataEventsPerMonth(config: EnvironmentConfig, a: Assumptions
   const tableRuns = ingestionRunsPerMonth(config, a) * tableCount(config);
   const writes = tableRuns * a.lakeWritesPerTableRun.value;
   if (trail.lakeDataEvents === 'writes') return writes;
-  return writes + tableRuns * a.lakeReadsPerTableRun.value + probeInvocationsPerMonth(a) * tableCount(config);
+  return writes + tableRuns * a.lakeReadsPerTableRun.value + probeLakeReadsPerMonth(config, a);
 }
 
-/** GiB of the lake in each storage class in the month the estimate prices (lib/constructs/lake-bucket.ts). */
+/** GetObject requests of the probe on the lake a month: each run reads every lake table's watermark. */
+export function probeLakeReadsPerMonth(config: Pick<EnvironmentConfig, 'sources'>, a: Assumptions): number {
+  return probeInvocationsPerMonth(a) * tableCount(config) * a.probeWatermarkReadsPerTable.value;
+}
+
+/**
+ * Objects the runs land under raw/ a day and their average size in KiB: the GiB landed a day over
+ * the objects landed a day. No size when no run lands an object (ingestion paused).
+ */
+export function lakeObjectsPerDay(
+  config: Pick<EnvironmentConfig, 'cost' | 'sources' | 'ingestion'>,
+  a: Assumptions,
+): { readonly count: number; readonly averageKiB?: number } {
+  const runsPerDay = ingestionRunsPerMonth(config, a) / (a.hoursPerMonth.value / 24);
+  const count = runsPerDay * tableCount(config) * a.lakeObjectsPerTableRun.value;
+  return count > 0 ? { count, averageKiB: (config.cost.dailyLakeGiB * KIB_PER_GIB) / count } : { count };
+}
+
+/**
+ * GiB of the lake in each storage class in the month the estimate prices (lib/constructs/lake-bucket.ts).
+ * The lifecycle moves no object under lakeMinTransitionObjectKiB (the bucket's default
+ * TransitionDefaultMinimumObjectSize), so a lake whose average object is smaller stays all in
+ * Standard; Intelligent-Tiering keeps an object under intelligentTieringMinObjectKiB in its
+ * frequent tier.
+ */
 export function lakeStorageGiB(
-  config: Pick<EnvironmentConfig, 'cost' | 'lake'>,
+  config: Pick<EnvironmentConfig, 'cost' | 'lake' | 'sources' | 'ingestion'>,
   a: Assumptions,
 ): {
   readonly standard: number;
@@ -129,14 +153,29 @@ export function lakeStorageGiB(
   readonly deepArchive: number;
   /** Days an object spends in Intelligent-Tiering, as far as the lake's age reaches. */
   readonly intelligentTieringDays: number;
+  /** Whether the lifecycle rules move the objects at all (false: too small, all Standard). */
+  readonly transitioned: boolean;
 } {
   const daily = config.cost.dailyLakeGiB;
   const age = config.cost.lakeAgeDays;
+  const { averageKiB } = lakeObjectsPerDay(config, a);
+  if (averageKiB !== undefined && averageKiB < a.lakeMinTransitionObjectKiB.value) {
+    return {
+      standard: daily * age,
+      frequent: 0,
+      infrequent: 0,
+      archiveInstant: 0,
+      deepArchive: 0,
+      intelligentTieringDays: 0,
+      transitioned: false,
+    };
+  }
   const toTiering = config.lake.intelligentTieringAfterDays;
   const toArchive = config.lake.deepArchiveAfterDays;
   const tieringDays = Math.max(0, Math.min(age, toArchive) - toTiering);
-  const infrequentAfter = a.intelligentTieringInfrequentAfterDays.value;
-  const archiveInstantAfter = a.intelligentTieringArchiveInstantAfterDays.value;
+  const tiered = averageKiB === undefined || averageKiB >= a.intelligentTieringMinObjectKiB.value;
+  const infrequentAfter = tiered ? a.intelligentTieringInfrequentAfterDays.value : tieringDays;
+  const archiveInstantAfter = tiered ? a.intelligentTieringArchiveInstantAfterDays.value : tieringDays;
   return {
     standard: daily * Math.min(age, toTiering),
     frequent: daily * Math.min(tieringDays, infrequentAfter),
@@ -144,6 +183,7 @@ export function lakeStorageGiB(
     archiveInstant: daily * Math.max(0, tieringDays - archiveInstantAfter),
     deepArchive: daily * Math.max(0, age - toArchive),
     intelligentTieringDays: tieringDays,
+    transitioned: true,
   };
 }
 
@@ -267,17 +307,28 @@ export function dmsCost({ config, prices, assumptions: a }: CostContext): Compon
     'DMS replication instance class',
     prices.region,
   );
+  const included = includedDmsStorage(prices.dms.includedStorageGb, dms.instanceClass, prices.region);
+  const billedGiB = Math.max(0, dms.allocatedStorageGiB - included.figure.value);
+  const storage =
+    `${azs} instance(s) x (${dms.allocatedStorageGiB} GB allocated - ${num(included.figure.value)} GB ` +
+    `included in class family ${included.family}, at least 0)`;
   return component(
     'dms',
     'DMS replication',
     [
       part(hours * azs, `instance-hours (${dms.instanceClass}, ${azs} instance(s))`, instanceHour),
-      part(dms.allocatedStorageGiB * azs, 'GB-months of instance storage', prices.dms.storageGbMonth),
+      billedGiB === 0
+        ? { usd: 0, text: `${storage} = 0 GB-months of instance storage billed` }
+        : {
+            usd: costOf(billedGiB * azs, prices.dms.storageGbMonth),
+            text: `${storage} = ${line(billedGiB * azs, 'GB-months of instance storage', prices.dms.storageGbMonth)}`,
+          },
     ],
     ['hoursPerMonth'],
     [
       { name: `dms.instanceHour.${dms.instanceClass}`, figure: instanceHour },
-      { name: 'dms.storageGbMonth', figure: prices.dms.storageGbMonth },
+      { name: `dms.includedStorageGb.${included.family}`, figure: included.figure },
+      ...(billedGiB === 0 ? [] : [{ name: 'dms.storageGbMonth', figure: prices.dms.storageGbMonth }]),
     ],
   );
 }
@@ -334,12 +385,12 @@ export function s3Cost({ config, prices, assumptions: a }: CostContext): Compone
   const tables = tableCount(config);
   const runs = ingestionRunsPerMonth(config, a);
   const daysPerMonth = a.hoursPerMonth.value / 24;
-  const objectsPerDay = (runs / daysPerMonth) * tables * a.lakeObjectsPerTableRun.value;
-  const objectKiB = objectsPerDay > 0 ? (config.cost.dailyLakeGiB * KIB_PER_GIB) / objectsPerDay : 0;
+  const objects = lakeObjectsPerDay(config, a);
+  const objectKiB = objects.averageKiB ?? 0;
   const monitored =
-    objectKiB >= a.intelligentTieringMinObjectKiB.value ? objectsPerDay * gib.intelligentTieringDays : 0;
+    objectKiB >= a.intelligentTieringMinObjectKiB.value ? objects.count * gib.intelligentTieringDays : 0;
   const age = config.cost.lakeAgeDays;
-  const newObjects = objectsPerDay * daysPerMonth;
+  const newObjects = gib.transitioned ? objects.count * daysPerMonth : 0;
   // [quantity, what, price]: the price books name each S3 price, and only those that add to the total count.
   const items: [number, string, keyof PriceBook['s3']][] = [
     [gib.standard, 'GB Standard', 'standardGbMonth'],
@@ -359,14 +410,10 @@ export function s3Cost({ config, prices, assumptions: a }: CostContext): Compone
       'transitionsToDeepArchive',
     ],
     [runs * tables * a.lakeWritesPerTableRun.value, 'PUTs', 'putRequests'],
-    [
-      runs * tables * a.lakeReadsPerTableRun.value + probeInvocationsPerMonth(a) * tables,
-      'GETs',
-      'getRequests',
-    ],
+    [runs * tables * a.lakeReadsPerTableRun.value + probeLakeReadsPerMonth(config, a), 'GETs', 'getRequests'],
   ];
   const counted = items.filter(([quantity]) => quantity > 0);
-  return component(
+  const priced = component(
     's3',
     'S3 lake',
     counted.map(([quantity, what, name]) => part(quantity, what, s3[name])),
@@ -374,15 +421,27 @@ export function s3Cost({ config, prices, assumptions: a }: CostContext): Compone
       'cost.dailyLakeGiB',
       'cost.lakeAgeDays',
       'hoursPerMonth',
+      'lakeObjectsPerTableRun',
+      'lakeMinTransitionObjectKiB',
       'intelligentTieringInfrequentAfterDays',
       'intelligentTieringArchiveInstantAfterDays',
       'intelligentTieringMinObjectKiB',
-      'lakeObjectsPerTableRun',
       'lakeWritesPerTableRun',
       'lakeReadsPerTableRun',
+      'probeWatermarkReadsPerTable',
     ],
     counted.map(([, , name]) => ({ name: `s3.${name}`, figure: s3[name] })),
   );
+  const minimum = num(a.lakeMinTransitionObjectKiB.value);
+  const sizing =
+    objects.averageKiB === undefined
+      ? 'no object landed a day (ingestion.enabled is false): priced by the lifecycle rules'
+      : `objects of ${num(objects.averageKiB)} KiB on average (${num(config.cost.dailyLakeGiB)} GiB a day over ` +
+        `${num(objects.count)} objects a day), ` +
+        (gib.transitioned
+          ? `at least ${minimum} KiB: the lifecycle rules move them`
+          : `under ${minimum} KiB: the lifecycle moves none of them (the bucket's TransitionDefaultMinimumObjectSize is all_storage_classes_128K), so the whole lake is Standard`);
+  return { ...priced, formula: `${sizing}; ${priced.formula}` };
 }
 
 /**
@@ -482,13 +541,16 @@ export function cloudTrailCost({ config, prices, assumptions: a }: CostContext):
         ],
     trail.mode === 'create' && trail.lakeDataEvents === 'writes'
       ? ['hoursPerMonth', 'lakeWritesPerTableRun']
-      : ['hoursPerMonth', 'lakeWritesPerTableRun', 'lakeReadsPerTableRun'],
+      : ['hoursPerMonth', 'lakeWritesPerTableRun', 'lakeReadsPerTableRun', 'probeWatermarkReadsPerTable'],
     [{ name: 'cloudTrail.dataEvents', figure: prices.cloudTrail.dataEvents }],
     why,
   );
 }
 
-/** Network: interface endpoints (per endpoint and AZ) and NAT gateways, whichever the network has. */
+/**
+ * Network: interface endpoints (per endpoint and AZ) and NAT gateways, whichever the network has; a
+ * NAT gateway's Elastic IP is a public IPv4 address, billed by the hour.
+ */
 export function networkCost({ config, prices, assumptions: a }: CostContext): ComponentCost {
   const inventory = inventoryOf(config);
   const hours = a.hoursPerMonth.value;
@@ -516,10 +578,16 @@ export function networkCost({ config, prices, assumptions: a }: CostContext): Co
     parts.push(
       part(inventory.natGateways * hours, 'NAT gateway-hours', net.natGatewayHour),
       part(a.natGatewayGiBPerMonth.value, 'GB through NAT', net.natGatewayGb),
+      part(
+        inventory.publicIpv4Addresses * hours,
+        `public IPv4 address-hours (${inventory.publicIpv4Addresses} Elastic IP(s), one a NAT gateway)`,
+        net.publicIpv4AddressHour,
+      ),
     );
     used.push(
       { name: 'network.natGatewayHour', figure: net.natGatewayHour },
       { name: 'network.natGatewayGb', figure: net.natGatewayGb },
+      { name: 'network.publicIpv4AddressHour', figure: net.publicIpv4AddressHour },
     );
   }
   return component(

@@ -21,12 +21,15 @@ export interface CostEstimate {
   readonly environment: string;
   readonly region: string;
   readonly pricesFile: string;
-  readonly pricesTakenOn: string;
+  /** The day the price book was compiled; only `verifiedPrices` were read on their page. */
+  readonly pricesCompiledOn: string;
   readonly components: readonly ComponentCost[];
   readonly totalUsd: number;
   readonly monthlyBudgetUsd: number;
   /** The assumptions the priced components used, in the order they first appear. */
   readonly assumptions: readonly NamedAssumption[];
+  /** The prices and billing figures used that were read for this region on their page. */
+  readonly verifiedPrices: readonly PriceUse[];
   /** The prices and billing figures used that were not read for this region on their page. */
   readonly unverifiedPrices: readonly PriceUse[];
   /** Costs the estimate leaves out. */
@@ -102,21 +105,21 @@ export function estimateMonthlyCost(config: EnvironmentConfig, options: Estimate
     return { name, value: assumption.value, unit: assumption.unit, description: assumption.description };
   });
 
-  const unverified = new Map<string, PriceUse>();
-  for (const use of components.flatMap((item) => item.prices)) {
-    if (!use.figure.verified) unverified.set(use.name, use);
-  }
+  const used = new Map<string, PriceUse>();
+  for (const use of components.flatMap((item) => item.prices)) used.set(use.name, use);
+  const uses = [...used.values()];
 
   return {
     environment: config.name,
     region: prices.region,
     pricesFile: PRICES_FILE,
-    pricesTakenOn: prices.takenOn,
+    pricesCompiledOn: prices.compiledOn,
     components,
     totalUsd: components.reduce((sum, item) => sum + item.monthlyUsd, 0),
     monthlyBudgetUsd: config.monthlyBudgetUsd,
     assumptions: named,
-    unverifiedPrices: [...unverified.values()],
+    verifiedPrices: uses.filter((use) => use.figure.verified),
+    unverifiedPrices: uses.filter((use) => !use.figure.verified),
     notEstimated: NOT_ESTIMATED,
   };
 }

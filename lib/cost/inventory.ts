@@ -1,7 +1,7 @@
 /**
  * What an environment deploys that is priced per item, counted from its config: KMS keys,
- * CloudWatch alarms, dashboards, interface endpoints, NAT gateways and the custom metrics the
- * probe publishes. The counts follow the stacks (lib/stacks/) and their constructs;
+ * CloudWatch alarms, dashboards, interface endpoints, NAT gateways and their public IPv4 addresses,
+ * and the custom metrics the probe publishes. The counts follow the stacks (lib/stacks/) and their constructs;
  * test/cost/environment-stage.test.ts checks them against synthesized stages, so a construct that
  * adds a key or an alarm fails that test until the count here follows.
  */
@@ -23,6 +23,8 @@ export interface Inventory {
   /** Interface endpoints times the Availability Zones each is in (each is billed per AZ). */
   readonly interfaceEndpointAzs: number;
   readonly natGateways: number;
+  /** AWS-provided public IPv4 addresses: the Elastic IP of each NAT gateway. */
+  readonly publicIpv4Addresses: number;
   /** Metric series the freshness probe publishes every run (per table and destination, and the summaries). */
   readonly customMetrics: number;
 }
@@ -44,6 +46,7 @@ export function inventoryOf(config: InventoryInput): Inventory {
   const createdVpc = config.network.mode === 'create';
   const endpoints = createdVpc || (config.network.mode === 'import' && config.network.createEndpoints);
   const azs = availabilityZoneCount(config.network);
+  const natGateways = config.network.mode === 'create' ? config.network.natGateways : 0;
 
   const kmsKeys =
     (createdVpc ? 1 : 0) + // network: the flow logs key
@@ -80,7 +83,8 @@ export function inventoryOf(config: InventoryInput): Inventory {
     dashboards: 1,
     availabilityZones: azs,
     interfaceEndpointAzs: endpoints ? Object.keys(INTERFACE_ENDPOINT_SERVICES).length * azs : 0,
-    natGateways: config.network.mode === 'create' ? config.network.natGateways : 0,
+    natGateways,
+    publicIpv4Addresses: natGateways, // the VPC gives each NAT gateway an Elastic IP of its own
     customMetrics,
   };
 }

@@ -4,7 +4,7 @@
  * whether it was read there:
  *
  * - `verified: true`: the figure, for this region (or the page's single price for every region),
- *   was read on a stored copy of that page on `takenOn`.
+ *   was read on a stored copy of that page when the book was compiled (`compiledOn`).
  * - `verified: false`: the stored copies did not show it for this region; the figure is the one the
  *   note explains, and the page named is where to check it. The estimate lists these.
  *
@@ -12,7 +12,7 @@
  *
  * To update: open each `source`, read the figure for the region, change `usd` (and `per`/`unit` if
  * the page states it differently), set `verified: true` and drop the note once it is read there,
- * and set `takenOn` to the day. To add a region, copy a book, key it by the region, and check
+ * and set `compiledOn` to the day. To add a region, copy a book, key it by the region, and check
  * every figure; an environment in a region with no book makes `npm run cost` fail with the
  * regions that have one. Region-independent facts (a G.1X worker is 1 DPU, the workflow's states)
  * are in lib/cost/assumptions.ts.
@@ -42,8 +42,11 @@ export interface Figure extends Sourced {
 
 export interface PriceBook {
   readonly region: string;
-  /** The day the figures were looked up (YYYY-MM-DD). */
-  readonly takenOn: string;
+  /**
+   * The day the book was compiled (YYYY-MM-DD). Only the figures marked `verified` were read on
+   * their page; the others rest on what their note says.
+   */
+  readonly compiledOn: string;
   readonly glue: {
     readonly dpuHour: Price;
     /** Least time a job run is billed for; Glue 2.0 and later bill per second above it. */
@@ -56,7 +59,14 @@ export interface PriceBook {
     readonly serverlessDcuHour: Price;
     /** Single-AZ hourly price by replication instance class. */
     readonly instanceHour: Readonly<Record<string, Price>>;
+    /** Replication instance storage above what the instance includes. */
     readonly storageGbMonth: Price;
+    /**
+     * GB of storage each replication instance includes, by class family: the letter after `dms.`
+     * (`t` of dms.t3.medium, `r` of dms.r6i.large). The DMS API reports it per class as
+     * `IncludedAllocatedStorage`.
+     */
+    readonly includedStorageGb: Readonly<Record<string, Figure>>;
   };
   readonly rds: {
     /** RDS for PostgreSQL, Single-AZ hourly price by instance class. */
@@ -83,6 +93,8 @@ export interface PriceBook {
     readonly interfaceEndpointGb: Price;
     readonly natGatewayHour: Price;
     readonly natGatewayGb: Price;
+    /** An AWS-provided public IPv4 address, such as a NAT gateway's Elastic IP. */
+    readonly publicIpv4AddressHour: Price;
   };
   readonly kms: { readonly keyMonth: Price; readonly requests: Price };
   readonly cloudWatch: {
@@ -135,9 +147,21 @@ const verified = (usd: number, per: number, unit: string, source: string, note?:
   ...(note === undefined ? {} : { note }),
 });
 
+/**
+ * Storage each DMS replication instance of a class family includes, billed only above it. The DMS
+ * API reports it per class (DescribeOrderableReplicationInstances, `IncludedAllocatedStorage`).
+ */
+const dmsIncludedStorage = (gb: number, family: string): Figure => ({
+  value: gb,
+  unit: `GB included with each ${family}-class replication instance`,
+  source: PAGE.dms,
+  verified: false,
+  note: 'The page was not among the stored copies, and the API reference names IncludedAllocatedStorage without its values; 50 GB for t-class and 100 GB for c- and r-class instances, to check on the page',
+});
+
 const EU_WEST_1: PriceBook = {
   region: 'eu-west-1',
-  takenOn: '2026-11-30',
+  compiledOn: '2026-11-30',
   glue: {
     dpuHour: unverified(
       0.44,
@@ -212,6 +236,11 @@ const EU_WEST_1: PriceBook = {
       PAGE.dms,
       'The page was not among the stored copies; taken equal to the RDS gp3 figure',
     ),
+    includedStorageGb: {
+      t: dmsIncludedStorage(50, 't'),
+      c: dmsIncludedStorage(100, 'c'),
+      r: dmsIncludedStorage(100, 'r'),
+    },
   },
   rds: {
     postgresInstanceHour: {
@@ -346,6 +375,13 @@ const EU_WEST_1: PriceBook = {
       PAGE.vpc,
       `${NOT_IN_STORED_PAGES}; low end of the 0.048-0.052 range a third-party guide gives for European regions`,
     ),
+    publicIpv4AddressHour: unverified(
+      0.005,
+      1,
+      'public IPv4 address-hour',
+      PAGE.vpc,
+      `${NOT_IN_STORED_PAGES} (its Public IPv4 Address tab); the rate for every region since February 2024 that third-party guides give`,
+    ),
   },
   kms: {
     keyMonth: verified(1, 1, 'key-month', PAGE.kms, 'The page gives one price for every key type'),
@@ -441,6 +477,26 @@ export function classPrice(
     );
   }
   return price;
+}
+
+/**
+ * The storage a DMS replication instance of `instanceClass` includes, by its class family.
+ * @throws CostEstimateError naming the class and the families there are
+ */
+export function includedDmsStorage(
+  included: Readonly<Record<string, Figure>>,
+  instanceClass: string,
+  region: string,
+): { readonly family: string; readonly figure: Figure } {
+  // dms.<family><generation>[<variant>].<size>: dms.r6i.large is of family r.
+  const family = /^dms\.([a-z]+)\d/.exec(instanceClass)?.[1] ?? '';
+  const figure = Object.hasOwn(included, family) ? included[family] : undefined;
+  if (figure === undefined) {
+    throw new CostEstimateError(
+      `no included storage for DMS replication instance class ${instanceClass} (family ${JSON.stringify(family)}) in region ${region} (${PRICES_FILE}): expected a class of family ${Object.keys(included).join(', ')} (add its family's figure)`,
+    );
+  }
+  return { family, figure };
 }
 
 /** What `quantity` units cost at `price`. */

@@ -2,6 +2,7 @@
  * `npm run cost -- --env <name> [--format table|json]`: the monthly cost estimate of an
  * environment from its config and the price book of its region (lib/cost/). Returns the exit
  * code: 0 printed, 2 the command line, the environment or its config is wrong (one line each).
+ * Anything else is thrown.
  */
 import {
   ConfigError,
@@ -27,7 +28,8 @@ Estimates the monthly cost of an environment from its config and the prices in l
                     json: the same as data
   -h, --help        show this text
 
-Exit codes: 0 the estimate was printed, 2 the command line, the environment or its config is wrong.
+Exit codes: 0 the estimate was printed, 2 the command line, the environment or its config is wrong,
+1 an unexpected error (printed with its stack).
 See docs/cost.md.`;
 
 export interface CostOptions {
@@ -118,8 +120,10 @@ export function main(argv: readonly string[], deps: CostMainDeps): number {
       for (const line of configErrorLines([error])) deps.stderr(`cost: ${line}`);
       return 2;
     }
-    // loadConfig's only other error: an environment that is not registered.
-    return fail((error as Error).message);
+    // An environment that is not registered is a wrong argument; any other error is a bug: it
+    // propagates with its stack (exit 1), as lib/main.ts lets it.
+    if (!Object.hasOwn(registry, options.env)) return fail((error as Error).message);
+    throw error;
   }
 
   let estimate: CostEstimate;

@@ -24,9 +24,16 @@ export function renderTable(estimate: CostEstimate): string[] {
       ? `covers the estimate (${usd(margin)} to spare)`
       : `BELOW the estimate by ${usd(-margin)}: synth warns`;
 
+  const verified = estimate.verifiedPrices.length;
+  const unverified = estimate.unverifiedPrices.length;
   return [
-    `Monthly cost estimate of ${estimate.environment} (${estimate.region}), on-demand USD, prices of ` +
-      `${estimate.pricesTakenOn} (${estimate.pricesFile})`,
+    `Monthly cost estimate of ${estimate.environment} (${estimate.region}), on-demand USD, from the price book ` +
+      `compiled on ${estimate.pricesCompiledOn} (${estimate.pricesFile})`,
+    `${verified} of the ${verified + unverified} prices and billing figures used are verified on their AWS pricing ` +
+      `page for ${estimate.region}; ` +
+      (unverified === 0
+        ? 'none is unverified'
+        : `the other ${unverified} ${unverified === 1 ? 'is' : 'are'} listed below as unverified`),
     '',
     row(['COMPONENT', 'USD/MONTH']),
     ...rows.map((item) => row(item)),
@@ -58,7 +65,11 @@ export function renderJson(estimate: CostEstimate): string {
       environment: estimate.environment,
       region: estimate.region,
       currency: 'USD',
-      prices: { file: estimate.pricesFile, takenOn: estimate.pricesTakenOn },
+      prices: {
+        file: estimate.pricesFile,
+        compiledOn: estimate.pricesCompiledOn,
+        verified: estimate.verifiedPrices.map((use) => use.name),
+      },
       components: estimate.components.map((item) => ({
         id: item.id,
         name: item.name,

@@ -39,10 +39,12 @@ describe('the table', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: [] });
   });
 
-  test('names the environment, the region and the prices', () => {
-    expect(stdout[0]).toBe(
-      'Monthly cost estimate of dev (eu-west-1), on-demand USD, prices of 2000-01-01 (lib/cost/prices.ts)',
-    );
+  test('names the environment, the region, the price book and how many of its figures are verified', () => {
+    expect(stdout.slice(0, 2)).toEqual([
+      'Monthly cost estimate of dev (eu-west-1), on-demand USD, from the price book compiled on 2000-01-01 (lib/cost/prices.ts)',
+      // the dev-like fixture uses 31 figures; only dms.serverlessDcuHour is unverified in the test book
+      '30 of the 31 prices and billing figures used are verified on their AWS pricing page for eu-west-1; the other 1 is listed below as unverified',
+    ]);
   });
 
   test('one row per component with its monthly USD, then the total and the budget', () => {
@@ -105,11 +107,13 @@ describe('--format json', () => {
       environment: 'prod',
       region: 'eu-west-1',
       currency: 'USD',
-      prices: { file: 'lib/cost/prices.ts', takenOn: '2000-01-01' },
+      prices: { file: 'lib/cost/prices.ts', compiledOn: '2000-01-01' },
       totalUsd: Math.round(estimate.totalUsd * 100) / 100,
       monthlyBudgetUsd: 2000,
       budgetCoversEstimate: estimate.totalUsd <= 2000,
     });
+    expect(data.prices.verified).toHaveLength(30);
+    expect(data.prices.verified).not.toContain('dms.serverlessDcuHour');
     expect(data.components).toHaveLength(13);
     expect(data.components[4]).toEqual({
       id: 'dms',
@@ -173,6 +177,19 @@ describe('errors exit 2 with one line naming the argument or value and what was 
         'cost: Invalid config for environment "dev": cost.dailyLakeGiB: expected more than 0 GiB; received 0',
       ],
     });
+  });
+
+  test('an error other than a config error while loading the config is not exit 2: it is thrown', () => {
+    const broken: Record<string, EnvironmentConfigInput> = {};
+    Object.defineProperty(broken, 'dev', {
+      enumerable: true,
+      get: () => {
+        throw new TypeError('a registry that cannot be read');
+      },
+    });
+    expect(() => run(['--env', 'dev'], { registry: broken })).toThrow(
+      new TypeError('a registry that cannot be read'),
+    );
   });
 
   test('--env=dev and --format=json are accepted too; --help prints the usage and exits 0', () => {

@@ -96,17 +96,48 @@ describe('DMS', () => {
     expect(dmsCost(contextOf(prodLike)).monthlyUsd).toBeCloseTo(584, 6);
   });
 
-  test('instance: class hours and storage, both doubled for Multi-AZ', () => {
-    const context = contextOf(prodLike, (c) => {
-      c.replication!.dms = {
-        mode: 'instance',
-        instanceClass: 'dms.r6i.large',
-        allocatedStorageGiB: 100,
-        multiAz: true,
-      };
+  /** Replication through a provisioned instance: prod-like when Multi-AZ (production requires it), else dev-like. */
+  const instance = (instanceClass: string, allocatedStorageGiB: number, multiAz: boolean) =>
+    contextOf(multiAz ? prodLike : devLike, (c) => {
+      c.replication!.dms = { mode: 'instance', instanceClass, allocatedStorageGiB, multiAz };
     });
-    // 730 h x 2 x 0.3 USD + 100 GiB x 2 x 0.1 USD
-    expect(dmsCost(context).monthlyUsd).toBeCloseTo(438 + 20, 6);
+
+  test('instance: class hours, both doubled for Multi-AZ; the 100 GB an r-class instance includes are free', () => {
+    // 730 h x 2 x 0.3 USD; 100 GiB allocated - 100 included = nothing billed
+    const dms = dmsCost(instance('dms.r6i.large', 100, true));
+    expect(dms.monthlyUsd).toBeCloseTo(438, 6);
+    expect(dms.formula).toContain(
+      '2 instance(s) x (100 GB allocated - 100 GB included in class family r, at least 0) = 0 GB-months',
+    );
+    expect(dms.prices.map((use) => use.name)).toEqual([
+      'dms.instanceHour.dms.r6i.large',
+      'dms.includedStorageGb.r',
+    ]);
+  });
+
+  test('instance storage above what the class includes is billed, for each instance', () => {
+    // 438 + (250 - 100) GiB x 2 instances x 0.1 USD
+    expect(dmsCost(instance('dms.r6i.large', 250, true)).monthlyUsd).toBeCloseTo(438 + 30, 6);
+    // t-class includes 50 GB: 730 h x 0.1 USD + (60 - 50) GiB x 0.1 USD
+    expect(dmsCost(instance('dms.t3.medium', 60, false)).monthlyUsd).toBeCloseTo(73 + 1, 6);
+    // less than included is not a credit
+    expect(dmsCost(instance('dms.t3.medium', 40, false)).monthlyUsd).toBeCloseTo(73, 6);
+  });
+
+  test('a class of a family with no included-storage figure fails with the class and the families there are', () => {
+    const context = instance('dms.m5.large', 100, false);
+    const book = {
+      ...context.prices,
+      dms: {
+        ...context.prices.dms,
+        instanceHour: { 'dms.m5.large': context.prices.dms.instanceHour['dms.r6i.large'] },
+      },
+    };
+    expect(() => dmsCost({ ...context, prices: book })).toThrow(
+      new CostEstimateError(
+        'no included storage for DMS replication instance class dms.m5.large (family "m") in region eu-west-1 (lib/cost/prices.ts): expected a class of family t, c, r (add its family\'s figure)',
+      ),
+    );
   });
 
   test('none when the replication is off or replicates no table', () => {
@@ -126,7 +157,7 @@ describe('DMS', () => {
     });
     expect(() => dmsCost(context)).toThrow(CostEstimateError);
     expect(() => dmsCost(context)).toThrow(
-      'no price for DMS replication instance class dms.c5.xlarge in region eu-west-1 (lib/cost/prices.ts): expected one of dms.r6i.large (add its price)',
+      'no price for DMS replication instance class dms.c5.xlarge in region eu-west-1 (lib/cost/prices.ts): expected one of dms.r6i.large, dms.t3.medium (add its price)',
     );
   });
 });
@@ -163,6 +194,7 @@ describe('RDS dataengineering-db', () => {
 
 describe('S3 lake', () => {
   test('storage by class over the lifecycle: 1 GiB a day, two years old', () => {
+    // 96 runs a day x 4 tables = 384 objects a day of 1 GiB / 384 = 2730.67 KiB, above 128 KiB.
     // Standard for 30 days; Intelligent-Tiering for the next 335 (30 frequent, 60 infrequent, 245
     // archive instant); Deep Archive after 365 days.
     expect(lakeStorageGiB(contextOf(devLike).config, contextOf(devLike).assumptions)).toEqual({
@@ -172,6 +204,7 @@ describe('S3 lake', () => {
       archiveInstant: 245,
       deepArchive: 365,
       intelligentTieringDays: 335,
+      transitioned: true,
     });
   });
 
@@ -198,10 +231,61 @@ describe('S3 lake', () => {
     expect(s3Cost(young).formula).not.toContain('transitions');
   });
 
-  test('objects under 128 KiB are not monitored', () => {
-    // 0.01 GiB over 384 objects a day: 27 KiB each
-    const small = contextOf(devLike, (c) => (c.cost = { dailyLakeGiB: 0.01 }));
-    expect(s3Cost(small).formula).not.toContain('objects monitored');
+  test('objects just under 128 KiB: the lifecycle moves none, the whole lake is Standard', () => {
+    // 0.04 GiB a day over 384 objects = 109.23 KiB each. 730 days x 0.04 GiB = 29.2 GiB x 0.02 USD
+    // = 0.584; no monitoring, no transition; PUTs 35040 x 0.005 / 1000 = 0.1752; GETs
+    // (2920 x 4 x 4 + 9490 x 4) = 84680 x 0.0004 / 1000 = 0.033872.
+    const small = contextOf(devLike, (c) => (c.cost = { dailyLakeGiB: 0.04 }));
+    const s3 = s3Cost(small);
+    expect(s3.monthlyUsd).toBeCloseTo(0.584 + 0.1752 + 0.033872, 9);
+    expect(s3.formula).toMatch(
+      /^objects of 109\.227 KiB on average \(0\.04 GiB a day over 384 objects a day\), under 128 KiB: /,
+    );
+    expect(s3.formula).toContain('29.2 GB Standard x 0.02 USD/unit');
+    expect(s3.formula).not.toContain('Intelligent-Tiering');
+    expect(s3.formula).not.toContain('transitions');
+    expect(s3.formula).not.toContain('objects monitored');
+  });
+
+  test('objects just over 128 KiB follow the lifecycle rules', () => {
+    // 0.05 GiB a day over 384 objects = 136.53 KiB each.
+    // Storage: 1.5 GiB Standard x 0.02 + 1.5 frequent x 0.02 + 3 infrequent x 0.01 + 12.25 archive
+    // instant x 0.004 + 18.25 Deep Archive x 0.001 = 0.15725; monitoring 128640 x 0.0025 / 1000 =
+    // 0.3216; transitions 11680 x (0.01 + 0.05) / 1000 = 0.7008; PUTs 0.1752; GETs 0.033872.
+    const large = contextOf(devLike, (c) => (c.cost = { dailyLakeGiB: 0.05 }));
+    expect(s3Cost(large).monthlyUsd).toBeCloseTo(0.15725 + 0.3216 + 0.7008 + 0.1752 + 0.033872, 9);
+    expect(s3Cost(large).formula).toMatch(/^objects of 136\.533 KiB on average .*, at least 128 KiB: /);
+  });
+
+  test('objects under 128 KiB that reach Intelligent-Tiering stay in its frequent tier', () => {
+    // As if the lifecycle moved objects of 64 KiB or more: the 109 KiB objects reach
+    // Intelligent-Tiering after 30 days and stay frequent for all of their 335 days there.
+    const small = contextOf(devLike, (c) => (c.cost = { dailyLakeGiB: 0.04 }));
+    const assumptions = {
+      ...small.assumptions,
+      lakeMinTransitionObjectKiB: { ...small.assumptions.lakeMinTransitionObjectKiB, value: 64 },
+    };
+    const gib = lakeStorageGiB(small.config, assumptions);
+    expect(gib.standard).toBeCloseTo(1.2, 9);
+    expect(gib.frequent).toBeCloseTo(13.4, 9);
+    expect(gib.infrequent).toBe(0);
+    expect(gib.archiveInstant).toBe(0);
+    expect(gib.deepArchive).toBeCloseTo(14.6, 9);
+    expect(s3Cost({ ...small, assumptions }).formula).not.toContain('objects monitored');
+  });
+
+  test("the probe's watermark reads are a named assumption of the GETs and the data events", () => {
+    const twice = contextOf(devLike);
+    const assumptions = {
+      ...twice.assumptions,
+      probeWatermarkReadsPerTable: { ...twice.assumptions.probeWatermarkReadsPerTable, value: 2 },
+    };
+    // GETs: 2920 x 4 x 4 + 9490 x 4 x 2 = 46720 + 75920 = 122640
+    expect(s3Cost({ ...twice, assumptions }).formula).toContain('122640 GETs');
+    // data events: 35040 writes + 46720 reads + 75920 watermark reads = 157680
+    expect(cloudTrailCost({ ...twice, assumptions }).monthlyUsd).toBeCloseTo(0.15768, 9);
+    expect(s3Cost(twice).assumptions).toContain('probeWatermarkReadsPerTable');
+    expect(cloudTrailCost(twice).assumptions).toContain('probeWatermarkReadsPerTable');
   });
 });
 
@@ -266,12 +350,19 @@ describe('network', () => {
     expect(networkCost(contextOf(prodLike)).monthlyUsd).toBeCloseTo(175.2 + 0.05, 6);
   });
 
-  test('NAT gateways add their hours and traffic', () => {
-    const nat = contextOf(devLike, (c) => {
-      if (c.network.mode === 'create') c.network.natGateways = 1;
-    });
-    // + 730 h x 0.05 USD + 5 GiB x 0.05 USD
-    expect(networkCost(nat).monthlyUsd).toBeCloseTo(116.85 + 36.5 + 0.25, 6);
+  test("NAT gateways add their hours, their traffic and their Elastic IPs' public IPv4 hours", () => {
+    const nat = (natGateways: number) =>
+      contextOf(devLike, (c) => {
+        if (c.network.mode === 'create') c.network.natGateways = natGateways;
+      });
+    // + 730 h x 0.05 USD + 5 GiB x 0.05 USD + 730 h x 1 address x 0.005 USD
+    expect(networkCost(nat(1)).monthlyUsd).toBeCloseTo(116.85 + 36.5 + 0.25 + 3.65, 6);
+    // + 2 x 730 h x 0.05 USD + 5 GiB x 0.05 USD + 2 x 730 h x 0.005 USD
+    expect(networkCost(nat(2)).monthlyUsd).toBeCloseTo(116.85 + 73 + 0.25 + 7.3, 6);
+    expect(networkCost(nat(2)).formula).toContain(
+      '1460 public IPv4 address-hours (2 Elastic IP(s), one a NAT gateway) x 0.005 USD/unit',
+    );
+    expect(networkCost(contextOf(devLike)).formula).not.toContain('IPv4');
   });
 
   test('an imported VPC whose endpoints exist costs nothing here', () => {

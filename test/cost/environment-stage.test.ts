@@ -1,7 +1,7 @@
 /**
  * The estimate against synthesized stages: synth warns when monthlyBudgetUsd is below the estimate
  * (and only then), and the counts the estimate prices per item (lib/cost/inventory.ts) are the
- * keys, alarms, dashboards, endpoints and NAT gateways the stage deploys. A construct that adds one
+ * keys, alarms, dashboards, endpoints, NAT gateways and Elastic IPs the stage deploys. A construct that adds one
  * fails the second test until the inventory follows it.
  */
 import { Stack } from 'aws-cdk-lib';
@@ -89,6 +89,7 @@ function deployed(stage: EnvironmentStage): Omit<Inventory, 'customMetrics' | 'a
       .filter((endpoint) => endpoint.Properties.VpcEndpointType === 'Interface')
       .reduce((sum, endpoint) => sum + endpoint.Properties.SubnetIds.length, 0),
     natGateways: ofType('AWS::EC2::NatGateway').length,
+    publicIpv4Addresses: ofType('AWS::EC2::EIP').length,
   };
 }
 
@@ -109,7 +110,7 @@ describe.each([
   ['lean (no replication, no trail, imported VPC, copies)', lean()],
   ['dev-like with NAT', withNat()],
 ])('the inventory of %s is what its stage deploys', (_name, input) => {
-  test('keys, alarms, dashboards, endpoint AZs, NAT gateways', () => {
+  test('keys, alarms, dashboards, endpoint AZs, NAT gateways, Elastic IPs', () => {
     const { customMetrics, availabilityZones, ...counted } = inventoryOf(validateConfig(input, input.name));
     expect(customMetrics).toBeGreaterThan(0);
     expect(availabilityZones).toBeGreaterThan(1);

@@ -42,7 +42,7 @@ describe('estimateMonthlyCost', () => {
       environment: 'dev',
       region: 'eu-west-1',
       pricesFile: 'lib/cost/prices.ts',
-      pricesTakenOn: '2000-01-01',
+      pricesCompiledOn: '2000-01-01',
       monthlyBudgetUsd: 300,
     });
   });
@@ -69,8 +69,32 @@ describe('estimateMonthlyCost', () => {
     expect(names).not.toContain('restoreTestHours');
   });
 
-  test('lists the unverified prices it used, and only those', () => {
+  test('the whole dev-like environment at the test prices: the sum of its components, worked by hand', () => {
+    // Each figure is worked out in test/cost/components.test.ts; here they are added up by hand.
+    //   Glue            2920 runs x 4 tables x 2 min / 60 x 2 DPU x 0.5        = 389.333333
+    //   Step Functions  37960 transitions x 0.02 / 1000                         =   0.7592
+    //   Lambda          9490 x 0.2 / 1e6 + 11862.5 GB-s x 0.00001               =   0.120523
+    //   Scheduler       12410 x 1 / 1e6                                         =   0.01241
+    //   DMS             1 DCU x 730 h x 0.2                                     = 146
+    //   RDS             730 h x 0.1 + 20 GiB x 0.1                              =  75
+    //   S3              storage 3.145 + monitoring 0.3216 + transitions 0.7008
+    //                   + PUTs 0.1752 + GETs 0.033872                           =   4.376472
+    //   AWS Backup      730 x 0.05 + 385 x 0.1 + 4.345238 tests x 1 h x 0.1     =  75.434524
+    //   CloudTrail      119720 events x 0.1 / 100000                            =   0.11972
+    //   Network         16 endpoint-AZs x 730 h x 0.01 + 5 GiB x 0.01           = 116.85
+    //   KMS             14 keys x 1 + 164250 requests x 0.03 / 10000            =  14.49275
+    //   CloudWatch      37 alarms x 0.1 + 16 metrics x 0.3 + 1 dashboard x 3    =  11.5
+    //   CloudWatch Logs 8.150074 GiB x 0.5 + 0.750253 GiB stored x 0.03         =   4.097545
+    //   Total                                                                   = 838.096477
+    expect(estimate.totalUsd).toBeCloseTo(838.096477, 5);
+  });
+
+  test('lists the verified and the unverified prices it used, and only those', () => {
     expect(estimate.unverifiedPrices.map((use) => use.name)).toEqual(['dms.serverlessDcuHour']);
+    // glue 2, Step Functions 1, Lambda 2, Scheduler 1, RDS 2, S3 10, backup 2 more, CloudTrail 1, network 2,
+    // KMS 2, CloudWatch 3, logs 2
+    expect(estimate.verifiedPrices).toHaveLength(30);
+    expect(estimate.verifiedPrices.map((use) => use.name)).not.toContain('dms.serverlessDcuHour');
     const noDms = contextOf(devLike, (c) => {
       c.replication = { enabled: false };
       c.backup = { restoreTesting: { enabled: false } };
@@ -148,7 +172,7 @@ describe('the price books (lib/cost/prices.ts)', () => {
   test('each book is keyed by its region and dated', () => {
     for (const [region, book] of Object.entries(PRICE_BOOKS)) {
       expect(book.region).toBe(region);
-      expect(book.takenOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(book.compiledOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(priceBookFor(region)).toBe(book);
     }
   });

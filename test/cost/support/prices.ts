@@ -5,7 +5,7 @@
 import { validateConfig, type EnvironmentConfigInput } from '../../../lib/config';
 import { ASSUMPTIONS } from '../../../lib/cost/assumptions';
 import type { CostContext } from '../../../lib/cost/components';
-import type { Price, PriceBook } from '../../../lib/cost/prices';
+import type { Figure, Price, PriceBook } from '../../../lib/cost/prices';
 
 const SOURCE = 'https://aws.amazon.com/pricing/';
 
@@ -18,20 +18,23 @@ const price = (usd: number, per = 1, verified = true): Price => ({
   ...(verified ? {} : { note: 'a test figure' }),
 });
 
+const figure = (value: number, unit: string): Figure => ({ value, unit, source: SOURCE, verified: true });
+
 export const TEST_PRICES: PriceBook = {
   region: 'eu-west-1',
-  takenOn: '2000-01-01',
+  compiledOn: '2000-01-01',
   glue: {
     dpuHour: price(0.5),
-    minimumBilledMinutes: { value: 1, unit: 'minute', source: SOURCE, verified: true },
+    minimumBilledMinutes: figure(1, 'minute'),
   },
   stepFunctions: { stateTransitions: price(0.02, 1000) },
   lambda: { requests: price(0.2, 1_000_000), armGbSeconds: price(0.00001) },
   scheduler: { invocations: price(1, 1_000_000) },
   dms: {
     serverlessDcuHour: price(0.2, 1, false),
-    instanceHour: { 'dms.r6i.large': price(0.3) },
+    instanceHour: { 'dms.r6i.large': price(0.3), 'dms.t3.medium': price(0.1) },
     storageGbMonth: price(0.1),
+    includedStorageGb: { t: figure(50, 'GB'), c: figure(100, 'GB'), r: figure(100, 'GB') },
   },
   rds: {
     postgresInstanceHour: { 'db.t4g.medium': price(0.1), 'db.r7g.large': price(0.25) },
@@ -57,6 +60,7 @@ export const TEST_PRICES: PriceBook = {
     interfaceEndpointGb: price(0.01),
     natGatewayHour: price(0.05),
     natGatewayGb: price(0.05),
+    publicIpv4AddressHour: price(0.005),
   },
   kms: { keyMonth: price(1), requests: price(0.03, 10_000) },
   cloudWatch: {
