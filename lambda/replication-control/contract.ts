@@ -28,6 +28,8 @@ export const CONTROL_PROPERTIES = {
    * modification, the tables that were not there before are reloaded once the task runs again.
    */
   tables: 'Tables',
+  /** The schema the task's mappings rename its source schemas to, if any; AfterChange of a task only. */
+  targetSchema: 'TargetSchema',
 } as const;
 
 /** Most tables one ReloadTables call names (DMS User Guide, "Reloading tables during a task"). */

@@ -12,6 +12,7 @@
  * waited out, never acted on.
  */
 import { OWN_DEADLINE_SECONDS, SETTLE_SECONDS } from './contract';
+import type { ReplicationKind } from './contract';
 import type { ControlRequest, Goal, SourceTable } from './event';
 import { failedToStart, notFound, timedOut } from './message';
 import type { ReplicationState, StartType } from './replication';
@@ -54,6 +55,8 @@ export type Plan =
       readonly reloadIfRun?: boolean;
       /** Tables a task's modification added: see addedTables. */
       readonly reloadTables?: readonly SourceTable[];
+      /** The kind of the replication to look up and act on, when not the resource's: see planRequest. */
+      readonly kind?: ReplicationKind;
     };
 
 /**
@@ -73,14 +76,17 @@ export function planRequest(request: ControlRequest): Plan {
       return { goal: 'none', why: `nothing to do before a ${request.requestType}` };
     }
     const oldIdentifier = request.old?.identifier ?? identifier;
-    return hashChanged || oldIdentifier !== identifier
+    // A switch between DMS Serverless and a task: the replication to stop is of the old kind.
+    const oldKind = request.old?.kind ?? request.properties.kind;
+    return hashChanged || oldIdentifier !== identifier || oldKind !== request.properties.kind
       ? {
           goal: 'stopped',
           lookup: { identifier: oldIdentifier },
           why:
-            oldIdentifier === identifier
+            oldIdentifier === identifier && oldKind === request.properties.kind
               ? 'its settings change: stop it for the modification'
               : 'a new replication replaces it: stop it first',
+          ...(oldKind !== request.properties.kind ? { kind: oldKind } : {}),
         }
       : { goal: 'none', why: 'its settings are unchanged' };
   }
@@ -236,27 +242,45 @@ export interface TableLoad {
 
 /** States in which a table's (re)load is under way. */
 const LOADING = new Set(['before load', 'full load', 'table is being reloaded']);
+/** States in which a table will not load however often it is reloaded: the deploy fails, naming it. */
+const BROKEN = new Set(['table error', 'table does not exist', 'table cancelled']);
 
 export type ReloadStep =
-  { readonly kind: 'done' } | { readonly kind: 'reload'; readonly tables: SourceTable[] };
+  | { readonly kind: 'done' }
+  | { readonly kind: 'reload'; readonly tables: SourceTable[] }
+  | { readonly kind: 'fail'; readonly tables: SourceTable[]; readonly states: string[] };
 
 /**
  * Whether the added tables still need a reload: done once each shows a load under way or one that
- * started at or after `requestedAt` (epoch ms); otherwise the ones to reload.
+ * started at or after `requestedAt` (epoch ms); a failure when one is in a state no reload mends;
+ * otherwise the ones to reload, at most `batch` of them (the next poll sends the rest).
+ * @param targetSchema the schema the mappings rename the source schemas to, if any: the statistics may
+ *   name a table by it, so a table counts under either name
  */
 export function reloadStep(
   tables: readonly SourceTable[],
   loads: readonly TableLoad[],
   requestedAt: number,
+  options: { readonly targetSchema?: string; readonly batch?: number } = {},
 ): ReloadStep {
   const byKey = new Map(
     loads.map((load) => [tableKey({ SchemaName: load.schemaName, TableName: load.tableName }), load]),
   );
+  const loadOf = (table: SourceTable) =>
+    byKey.get(tableKey(table)) ??
+    (options.targetSchema === undefined
+      ? undefined
+      : byKey.get(tableKey({ SchemaName: options.targetSchema, TableName: table.TableName })));
+  const broken = tables.filter((table) => BROKEN.has((loadOf(table)?.state ?? '').toLowerCase()));
+  if (broken.length > 0) {
+    return { kind: 'fail', tables: broken, states: broken.map((table) => loadOf(table)?.state ?? '') };
+  }
   const missing = tables.filter((table) => {
-    const load = byKey.get(tableKey(table));
+    const load = loadOf(table);
     if (load === undefined) return true;
     if (LOADING.has((load.state ?? '').toLowerCase())) return false;
     return load.fullLoadStartedAt === undefined || load.fullLoadStartedAt.getTime() < requestedAt;
   });
-  return missing.length === 0 ? { kind: 'done' } : { kind: 'reload', tables: missing };
+  if (missing.length === 0) return { kind: 'done' };
+  return { kind: 'reload', tables: options.batch === undefined ? missing : missing.slice(0, options.batch) };
 }

@@ -69,6 +69,7 @@ const PropertiesSchema = z
         .string({ error: 'the settings hash as a string' })
         .check(z.regex(SETTINGS_HASH, { error: '1-128 characters of a hash (letters, digits, ._:+/=-)' })),
       [P.tables]: z.optional(TablesSchema),
+      [P.targetSchema]: z.optional(name('target schema')),
     },
     { error: 'an object of custom resource properties' },
   )
@@ -101,6 +102,8 @@ const OldPropertiesSchema = z.looseObject(
     [P.settingsHash]: z.optional(z.string()),
     [P.arn]: z.optional(z.string()),
     [P.identifier]: z.optional(z.string()),
+    // Another kind than now: the replication is being switched between DMS Serverless and a task.
+    [P.kind]: z.optional(z.enum(['serverless', 'instance'])),
     // Unchecked beyond its shape: a list that does not parse counts as unknown (no reload), never as an error.
     [P.tables]: z.optional(z.unknown()),
   },
@@ -129,8 +132,12 @@ const WaitSchema = z.strictObject(
     startIssued: z.boolean({ error: 'true or false' }),
     reloadIfRun: z.optional(z.boolean({ error: 'true or false' })),
     reloadTables: z.optional(TablesSchema),
+    kind: z.optional(z.enum(['serverless', 'instance'], { error: '"serverless" or "instance"' })),
   },
-  { error: 'what onEvent returned: { goal, arn?, requestedAt, startIssued }' },
+  {
+    error:
+      'what onEvent returned: { goal, arn?, kind?, requestedAt, startIssued, reloadIfRun?, reloadTables? }',
+  },
 );
 
 const PollSchema = z.looseObject(
@@ -152,6 +159,7 @@ export interface ControlProperties {
   readonly arn?: string;
   readonly settingsHash: string;
   readonly tables?: readonly SourceTable[];
+  readonly targetSchema?: string;
 }
 
 /** A checked onEvent request. */
@@ -164,6 +172,7 @@ export interface ControlRequest {
     readonly settingsHash?: string;
     readonly arn?: string;
     readonly identifier?: string;
+    readonly kind?: ReplicationKind;
     /** undefined when the previous properties had no valid list (an older construct): unknown. */
     readonly tables?: readonly SourceTable[];
   };
@@ -183,6 +192,8 @@ export interface WaitState {
   readonly reloadIfRun?: boolean;
   /** Tables a modification added: reloaded once the task runs again, unless DMS loads them by itself. */
   readonly reloadTables?: readonly SourceTable[];
+  /** The kind of the replication acted on, when it is not the resource's (a switch of kind). */
+  readonly kind?: ReplicationKind;
 }
 
 /** A checked isComplete request. */
@@ -219,6 +230,7 @@ function toRequest(parsed: z.output<typeof RequestSchema>): ControlRequest {
       arn: props[P.arn],
       settingsHash: props[P.settingsHash],
       tables: props[P.tables],
+      targetSchema: props[P.targetSchema],
     },
     old:
       old === undefined
@@ -227,6 +239,7 @@ function toRequest(parsed: z.output<typeof RequestSchema>): ControlRequest {
             settingsHash: old[P.settingsHash],
             arn: old[P.arn],
             identifier: old[P.identifier],
+            kind: old[P.kind],
             tables: z.safeParse(TablesSchema, old[P.tables]).data,
           },
   };

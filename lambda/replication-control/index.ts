@@ -13,7 +13,7 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { instrumentHandler, logger, metrics, MetricUnit, tracer } from '../shared/powertools';
 import { truncate, ValidationError } from '../shared/validation';
-import { MAX_REASON_LENGTH, OWN_DEADLINE_SECONDS } from './contract';
+import { MAX_REASON_LENGTH, OWN_DEADLINE_SECONDS, RELOAD_BATCH } from './contract';
 import { nextStep, planRequest, reloadStep, startedSince, type Step } from './decide';
 import {
   isPollEvent,
@@ -134,7 +134,6 @@ async function act(
 async function onEvent(event: unknown): Promise<OnEventResult> {
   const request = parseRequest(event);
   const { role, kind, identifier } = request.properties;
-  const subject = subjectOf(kind, identifier);
   const plan = planRequest(request);
   const requestedAt = Date.now();
   const physicalId = physicalIdOf(request);
@@ -150,9 +149,20 @@ async function onEvent(event: unknown): Promise<OnEventResult> {
     return { PhysicalResourceId: physicalId, [WAIT_KEY]: { goal: 'none', requestedAt, startIssued: false } };
   }
 
-  const api = replicationApi(kind, dms);
+  // The replication acted on: of the old kind when a switch of kind replaces it (BeforeChange).
+  const actedKind = plan.kind ?? kind;
+  const subject = subjectOf(
+    actedKind,
+    plan.lookup && 'identifier' in plan.lookup ? plan.lookup.identifier : identifier,
+  );
+  const api = replicationApi(actedKind, dms);
   const state = await api.find(plan.lookup);
-  logger.info('Replication found', { identifier, found: state !== undefined, status: state?.status });
+  logger.info('Replication found', {
+    identifier,
+    kind: actedKind,
+    found: state !== undefined,
+    status: state?.status,
+  });
   if (state === undefined && plan.goal === 'stopped') {
     return { PhysicalResourceId: physicalId, [WAIT_KEY]: { goal: 'none', requestedAt, startIssued: false } };
   }
@@ -173,6 +183,7 @@ async function onEvent(event: unknown): Promise<OnEventResult> {
       startIssued: step.kind === 'start',
       ...(reloadIfRun ? { reloadIfRun } : {}),
       ...(plan.reloadTables !== undefined ? { reloadTables: plan.reloadTables } : {}),
+      ...(actedKind !== kind ? { kind: actedKind } : {}),
     },
   };
 }
@@ -187,6 +198,7 @@ async function loadAddedTables(
   tables: readonly SourceTable[],
   subject: ReturnType<typeof subjectOf>,
   requestedAt: number,
+  targetSchema: string | undefined,
 ): Promise<boolean> {
   let loads;
   try {
@@ -201,12 +213,21 @@ async function loadAddedTables(
     }
     throw new ControlError(dmsError(subject, 'DescribeTableStatistics', error));
   }
-  const step = reloadStep(tables, loads, requestedAt);
+  const step = reloadStep(tables, loads, requestedAt, { targetSchema, batch: RELOAD_BATCH });
   if (step.kind === 'done') return true;
+  const names = (list: readonly SourceTable[]) =>
+    list.map((t) => `${t.SchemaName}.${t.TableName}`).join(', ');
+  if (step.kind === 'fail') {
+    throw new ControlError(
+      `${subject.kindLabel} ${subject.name} runs again, but table(s) it gained cannot load: ` +
+        step.tables.map((t, i) => `${t.SchemaName}.${t.TableName} (${step.states[i]})`).join(', ') +
+        ". Fix the cause in the task's table statistics and log, then reload them (ReloadTables).",
+    );
+  }
   if ((Date.now() - requestedAt) / 1000 > OWN_DEADLINE_SECONDS) {
     throw new ControlError(
       `${subject.kindLabel} ${subject.name} runs again, but ${step.tables.length} table(s) it gained show no load ` +
-        `after ${OWN_DEADLINE_SECONDS} s: ${step.tables.map((t) => `${t.SchemaName}.${t.TableName}`).join(', ')}. ` +
+        `after ${OWN_DEADLINE_SECONDS} s: ${names(step.tables)}. ` +
         "Reload them (ReloadTables) and check the task's table statistics.",
     );
   }
@@ -232,7 +253,8 @@ async function isComplete(event: unknown): Promise<IsCompleteResult> {
   const request = parsePoll(event);
   const { wait } = request;
   if (wait.goal === 'none' || wait.arn === undefined) return { IsComplete: true };
-  const { kind, identifier } = request.properties;
+  const { identifier } = request.properties;
+  const kind = wait.kind ?? request.properties.kind;
   const subject = subjectOf(kind, identifier);
   const api = replicationApi(kind, dms);
 
@@ -265,7 +287,14 @@ async function isComplete(event: unknown): Promise<IsCompleteResult> {
   });
   if (step.kind === 'done' && wait.goal === 'running' && wait.reloadTables?.length && state !== undefined) {
     return {
-      IsComplete: await loadAddedTables(api, state.arn, wait.reloadTables, subject, wait.requestedAt),
+      IsComplete: await loadAddedTables(
+        api,
+        state.arn,
+        wait.reloadTables,
+        subject,
+        wait.requestedAt,
+        request.properties.targetSchema,
+      ),
     };
   }
   return { IsComplete: step.kind === 'done' };

@@ -45,7 +45,7 @@ export interface ReplicationApi {
   stop(arn: string): Promise<void>;
   /** A task's table statistics for these tables (those DMS knows). Tasks only. */
   tableLoads(arn: string, tables: readonly SourceTable[]): Promise<TableLoad[]>;
-  /** Reloads these tables of a running task, RELOAD_BATCH at a time. Tasks only. */
+  /** Reloads these tables of a running task (at most RELOAD_BATCH). Tasks only. */
   reloadTables(arn: string, tables: readonly SourceTable[]): Promise<void>;
 }
 
@@ -171,17 +171,15 @@ function instanceApi(dms: DatabaseMigrationServiceClient): ReplicationApi {
       return loads;
     },
     reloadTables: async (arn, tables) => {
-      for (let i = 0; i < tables.length; i += RELOAD_BATCH) {
-        await dms.send(
-          new ReloadTablesCommand({
-            ReplicationTaskArn: arn,
-            TablesToReload: tables
-              .slice(i, i + RELOAD_BATCH)
-              .map(({ SchemaName, TableName }) => ({ SchemaName, TableName })),
-            ReloadOption: 'data-reload',
-          }),
-        );
-      }
+      await dms.send(
+        new ReloadTablesCommand({
+          ReplicationTaskArn: arn,
+          TablesToReload: tables
+            .slice(0, RELOAD_BATCH)
+            .map(({ SchemaName, TableName }) => ({ SchemaName, TableName })),
+          ReloadOption: 'data-reload',
+        }),
+      );
     },
   };
 }

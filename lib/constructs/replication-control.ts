@@ -43,6 +43,13 @@ export const START_STOP_ACTIONS: Readonly<Record<ReplicationKind, readonly strin
 /** The describe calls the function makes; DMS has no resource-level permissions for them. */
 export const DESCRIBE_ACTIONS = ['dms:DescribeReplications', 'dms:DescribeReplicationTasks'] as const;
 
+/**
+ * The Provider framework runs isComplete in a Step Functions state machine whose input is the whole
+ * request: the task's table list can be in it three times (ResourceProperties, OldResourceProperties
+ * and the tables to reload), within Step Functions' 256 KiB per payload, with room for the rest.
+ */
+export const CONTROL_TABLES_BUDGET_BYTES = 64 * 1024;
+
 /** CloudFormation's limit for one custom resource operation, and what the custom resources ask for. */
 export const CUSTOM_RESOURCE_SERVICE_TIMEOUT = Duration.seconds(3600);
 
@@ -71,6 +78,8 @@ export interface ReplicationControlProps {
    * replaced rather than modified and ignores them.
    */
   readonly tables?: readonly SourceTable[];
+  /** The schema the mappings rename the source schemas to, if any (the task's statistics may use it). */
+  readonly targetSchema?: string;
 }
 
 /**
@@ -252,6 +261,14 @@ export class ReplicationControl extends Construct {
         : replication.ref;
     const shared = ReplicationControlProvider.of(this, props);
 
+    const tablesBytes = Buffer.byteLength(JSON.stringify(props.tables ?? []), 'utf8');
+    if (this.kind === 'instance' && tablesBytes > CONTROL_TABLES_BUDGET_BYTES) {
+      throw new Error(
+        `ReplicationControl at ${this.node.path}: the task's ${props.tables?.length} tables take ${tablesBytes} bytes ` +
+          `as a custom resource property; expected at most ${CONTROL_TABLES_BUDGET_BYTES} (three copies must fit ` +
+          "the Provider's 256 KiB Step Functions input): split the source's tables over two replications",
+      );
+    }
     const properties = (role: ControlRole, withArn: boolean) => ({
       [CONTROL_PROPERTIES.role]: role,
       [CONTROL_PROPERTIES.kind]: this.kind,

@@ -247,4 +247,21 @@ describe('ReplicationControl', () => {
         '(the custom resource that runs before a change finds it by identifier); received none',
     );
   });
+
+  test("refuses a task whose table list could not fit the Provider's Step Functions input", () => {
+    const { stack: other, common: otherCommon } = newStack();
+    const many = Array.from({ length: 1000 }, (_, i) => ({
+      SchemaName: `schema_${'s'.repeat(40)}`,
+      TableName: `table_${i}_${'t'.repeat(40)}`,
+    }));
+    expect(
+      () =>
+        new ReplicationControl(other, 'Control', {
+          ...otherCommon,
+          replication: task(other, 'Task', 'trackman-dev-dedb-task'),
+          settingsHash: 'h',
+          tables: many,
+        }),
+    ).toThrow(/the task's 1000 tables take \d+ bytes as a custom resource property; expected at most 65536/);
+  });
 });

@@ -249,3 +249,28 @@ describe('tables a modified task gained', () => {
     });
   });
 });
+
+describe('a switch between DMS Serverless and a task', () => {
+  it('BeforeChange stops the replication of the old kind, by its old identifier', () => {
+    const request: ControlRequest = {
+      requestType: 'Update',
+      logicalId: 'X',
+      properties: {
+        role: 'BeforeChange',
+        kind: 'instance',
+        identifier: 'trackman-prod-src',
+        settingsHash: 'b',
+      },
+      old: { settingsHash: 'a', kind: 'serverless', identifier: 'trackman-prod-src-1a2b3c4d' },
+    };
+    expect(planRequest(request)).toMatchObject({
+      goal: 'stopped',
+      kind: 'serverless',
+      lookup: { identifier: 'trackman-prod-src-1a2b3c4d' },
+    });
+  });
+
+  it('a plan of the same kind names none', () => {
+    expect(planRequest(req('Update', 'BeforeChange', { settingsHash: 'old' }))).not.toHaveProperty('kind');
+  });
+});

@@ -614,7 +614,7 @@ describe('a task that gains tables', () => {
     expect(dms).not.toHaveReceivedCommand(ReloadTablesCommand);
   });
 
-  it('reloads ten tables a call', async () => {
+  it('reloads ten tables a poll, the next ten once those show their load', async () => {
     const added = Array.from({ length: 12 }, (_, i) => table(`t${i}`));
     const event = update([...old, ...added]);
     dms.on(DescribeReplicationTasksCommand).resolves(task('stopped'));
@@ -625,8 +625,47 @@ describe('a task that gains tables', () => {
     dms.on(DescribeTableStatisticsCommand).resolves({ TableStatistics: [] });
     dms.on(ReloadTablesCommand).resolves({});
     expect(await isComplete(poll(event, result))).toBe(false);
-    const calls = dms.commandCalls(ReloadTablesCommand).map((call) => call.args[0].input.TablesToReload);
-    expect(calls).toEqual([added.slice(0, 10), added.slice(10)]);
+    const sent = () => dms.commandCalls(ReloadTablesCommand).map((call) => call.args[0].input.TablesToReload);
+    expect(sent()).toEqual([added.slice(0, 10)]);
+
+    dms.reset();
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    dms
+      .on(DescribeTableStatisticsCommand)
+      .resolves(
+        stats(...added.slice(0, 10).map(({ TableName }): [string, string] => [TableName, 'Full load'])),
+      );
+    dms.on(ReloadTablesCommand).resolves({});
+    expect(await isComplete(poll(event, result))).toBe(false);
+    expect(sent()).toEqual([added.slice(10)]);
+  });
+
+  it('fails, naming the table and its state, when a gained table cannot load', async () => {
+    const event = update([...old, table('bays')]);
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    const result = waited(await onEvent(event), 60);
+    dms.on(DescribeTableStatisticsCommand).resolves(stats(['bays', 'Table error', new Date()]));
+    const error = await failure(poll(event, result));
+    expect(error.message).toMatch(/cannot load: public\.bays \(Table error\)/);
+    expect(dms).not.toHaveReceivedCommand(ReloadTablesCommand);
+  });
+
+  it('finds a gained table under the target schema the mappings rename to', async () => {
+    const base = update([...old, table('bays')]);
+    const event = {
+      ...base,
+      ResourceProperties: {
+        ...(base.ResourceProperties as Record<string, unknown>),
+        TargetSchema: 'trackman',
+      },
+    };
+    dms.on(DescribeReplicationTasksCommand).resolves(task('running'));
+    const result = waited(await onEvent(event), 60);
+    dms.on(DescribeTableStatisticsCommand).resolves({
+      TableStatistics: [{ SchemaName: 'trackman', TableName: 'bays', TableState: 'Full load' }],
+    });
+    expect(await isComplete(poll(event, result))).toBe(true);
+    expect(dms).not.toHaveReceivedCommand(ReloadTablesCommand);
   });
 
   it('polls again when DMS refuses the reload in its current state', async () => {
@@ -679,5 +718,33 @@ describe('a task that gains tables', () => {
       /ResourceProperties\.Tables\[0\]\.SchemaName: expected a schema name; received ""/,
     );
     expect(dms.calls()).toHaveLength(0);
+  });
+});
+
+describe('a switch from DMS Serverless to a task', () => {
+  it('BeforeChange stops the old serverless replication, and polls it with the serverless API', async () => {
+    const base = request('Update', 'BeforeChange', { kind: 'instance' });
+    const event = {
+      ...base,
+      OldResourceProperties: {
+        ...(base.OldResourceProperties as Record<string, unknown>),
+        Kind: 'serverless',
+        ReplicationIdentifier: `${IDENTIFIER}-1a2b3c4d`,
+      },
+    };
+    describesAs(replication('running', HAS_RUN));
+    dms.on(StopReplicationCommand).resolves({});
+    const result = await onEvent(event);
+    expect(dms).toHaveReceivedCommandWith(DescribeReplicationsCommand, {
+      Filters: [{ Name: 'replication-config-id', Values: [`${IDENTIFIER}-1a2b3c4d`] }],
+    });
+    expect(dms).toHaveReceivedCommandWith(StopReplicationCommand, { ReplicationConfigArn: CONFIG_ARN });
+    expect(dms).not.toHaveReceivedCommand(DescribeReplicationTasksCommand);
+    expect(result.ReplicationControl).toMatchObject({ goal: 'stopped', kind: 'serverless', arn: CONFIG_ARN });
+
+    dms.reset();
+    describesAs(replication('stopped', HAS_RUN));
+    expect(await isComplete(poll(event, result))).toBe(true);
+    expect(dms).not.toHaveReceivedCommand(DescribeReplicationTasksCommand);
   });
 });
