@@ -52,11 +52,17 @@ test('pull requests get the offline diff against their base branch, posted with 
   const diffJob = workflow.jobs['template-diff'];
   expect(diffJob.if).toBe("github.event_name == 'pull_request'");
   expect(diffJob.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+  // The merge commit's first parent: the base as the merge was made, not a base branch that moved since.
   expect(runs('template-diff').join('\n')).toMatch(
-    /npm run --silent diff -- --base "origin\/\$BASE_REF" --format markdown --output template-diff\.md/,
+    /npm run --silent diff -- --base HEAD\^1 --format markdown --output template-diff\.md/,
   );
-  // The base ref reaches the shell as an environment variable, never spliced into the script.
+  // Nothing from the event is spliced into a script.
   expect(runs('template-diff').join('\n')).not.toContain('${{');
+  const checkout = diffJob.steps.find((step) => step.uses?.startsWith('actions/checkout@')) as Step & {
+    with?: Record<string, unknown>;
+  };
+  expect(checkout.with).toMatchObject({ 'fetch-depth': 2, 'persist-credentials': false });
   const comment = diffJob.steps.find((step) => step.uses?.startsWith('actions/github-script@'));
-  expect(comment?.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+  // Posted even when the diff failed (saying so), never with a fork's read-only token.
+  expect(comment?.if).toBe('always() && github.event.pull_request.head.repo.full_name == github.repository');
 });

@@ -28,6 +28,20 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   'AWS::Kinesis::Stream',
   'AWS::Redshift::Cluster',
   'AWS::RedshiftServerless::Namespace',
+  // A new replication loses its change-capture position: a full load of every table, and a slot left behind.
+  'AWS::DMS::ReplicationTask',
+  'AWS::DMS::ReplicationConfig',
+  'AWS::DMS::ReplicationInstance',
+  // A new topic's email subscriptions wait for confirmation: alarms reach nobody until then.
+  'AWS::SNS::Topic',
+  // A new peering must be accepted again, and the other side's routes name the old one.
+  'AWS::EC2::VPCPeeringConnection',
+  // A gap in the audit trail.
+  'AWS::CloudTrail::Trail',
+  // Removing it empties its bucket.
+  'Custom::S3AutoDeleteObjects',
+  // Replacing or removing a nested stack deletes every resource in it.
+  'AWS::CloudFormation::Stack',
 ]);
 
 const KEPT_POLICIES = new Set(['Retain', 'RetainExceptOnCreate', 'Snapshot']);

@@ -89,6 +89,12 @@ export function runDiff(argv: readonly string[], repo: string, io: DiffIo): numb
     if (options.output === undefined) io.stdout(report);
     else writeFileSync(options.output, report);
     return exitCode(diff);
+  } catch (error) {
+    // Exit 1 means "differences": an unexpected failure must not read as one.
+    io.stderr(
+      `diff: the comparison failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return 2;
   } finally {
     pair.cleanup();
   }

@@ -124,8 +124,12 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/**
+ * A table cell of text from the change under review (construct paths, types, policy text): escaped so
+ * that it renders as text, never as HTML (`<!--` would hide the rest of the comment) nor as a mention.
+ */
 function cell(text: string): string {
-  return oneLine(text).replace(/\|/g, '\\|');
+  return escapeHtml(oneLine(text)).replace(/\|/g, '\\|').replace(/@/g, '&#64;');
 }
 
 function mdTable(rows: readonly (readonly string[])[]): string[] {
@@ -138,7 +142,7 @@ function mdTable(rows: readonly (readonly string[])[]): string[] {
 }
 
 export function renderMarkdown(diff: AssemblyDiff, labels: DiffLabels, limit = MARKDOWN_LIMIT): string {
-  const head = [`### Template diff: ${labels.base} → ${labels.head}`, ''];
+  const head = [`### Template diff: ${escapeHtml(labels.base)} → ${escapeHtml(labels.head)}`, ''];
   if (diff.stacks.length === 0) {
     head.push(`No differences: ${diff.unchangedStacks} stack(s) synthesize the same.`);
     return `${head.join('\n')}\n`;
@@ -150,14 +154,22 @@ export function renderMarkdown(diff: AssemblyDiff, labels: DiffLabels, limit = M
       '>',
       ...mdTable([
         ['Change', 'Type', 'Resource', 'Stack', 'Properties'],
-        ...diff.statefulAlerts.map((alert) => [
-          WORDS[alert.impact],
-          alert.type,
-          where(alert),
-          alert.stack,
-          alert.properties.join(', '),
-        ]),
+        ...diff.statefulAlerts
+          .slice(0, MAX_ALERT_ROWS)
+          .map((alert) => [
+            WORDS[alert.impact],
+            alert.type,
+            where(alert),
+            alert.stack,
+            alert.properties.join(', '),
+          ]),
       ]).map((row) => `> ${row}`),
+      ...(diff.statefulAlerts.length > MAX_ALERT_ROWS
+        ? [
+            '>',
+            `> ... and ${diff.statefulAlerts.length - MAX_ALERT_ROWS} more: run \`npm run diff\` to see them all.`,
+          ]
+        : []),
       '',
     );
   }
@@ -181,8 +193,12 @@ export function renderMarkdown(diff: AssemblyDiff, labels: DiffLabels, limit = M
     size += bytes;
   }
   if (left.length > 0) {
+    const named = left
+      .slice(0, 20)
+      .map((name) => escapeHtml(name))
+      .join(', ');
     out.push(
-      `_Details of ${left.length} stack(s) left out to fit a comment (${left.join(', ')}): ` +
+      `_Details of ${left.length} stack(s) left out to fit a comment (${named}${left.length > 20 ? ', ...' : ''}): ` +
         'run `npm run diff` locally to see them._',
     );
   }
@@ -229,3 +245,6 @@ function stackSection(stack: StackDiff): string[] {
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** Most stateful alerts a comment lists; the rest are counted (the text report lists all). */
+export const MAX_ALERT_ROWS = 100;

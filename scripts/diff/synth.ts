@@ -4,9 +4,9 @@
  * tree as it is (uncommitted changes included).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** A failure the user can act on: printed as one line, exit code 2. */
 export class DiffError extends Error {}
@@ -86,6 +86,31 @@ export interface SynthesizedPair {
   readonly cleanup: () => void;
 }
 
+/** Temporary folders of a run start with this. */
+const WORK_PREFIX = 'trackman-diff-';
+
+/** A run's worktree older than this is one a killed run left behind (a real run takes minutes). */
+export const STALE_WORKTREE_HOURS = 6;
+
+/**
+ * Removes worktrees that runs killed before their cleanup (Ctrl-C, a CI timeout) left registered, and
+ * their temporary folders; a run still going elsewhere is younger than STALE_WORKTREE_HOURS.
+ */
+function removeStaleWorktrees(root: string, log: (line: string) => void): void {
+  const listed = git(root, ['worktree', 'list', '--porcelain']).stdout;
+  for (const line of listed.split('\n')) {
+    const path = line.startsWith('worktree ') ? line.slice('worktree '.length) : '';
+    if (!path.includes(`/${WORK_PREFIX}`) || !path.endsWith('/base')) continue;
+    const work = dirname(path);
+    const age = existsSync(work) ? (Date.now() - statSync(work).mtimeMs) / 3_600_000 : Infinity;
+    if (age < STALE_WORKTREE_HOURS) continue;
+    log(`diff: removing the worktree a killed run left at ${path}`);
+    git(root, ['worktree', 'remove', '--force', path]);
+    rmSync(work, { recursive: true, force: true });
+  }
+  git(root, ['worktree', 'prune']);
+}
+
 /**
  * Gives the base worktree its dependencies. With the working tree's lock file, a hard-linked copy of
  * its node_modules (a second, real tree: bundling follows no link out of the worktree, so source
@@ -124,10 +149,13 @@ function installBase(
 export function synthesizePair(repo: string, ref: string, log: (line: string) => void): SynthesizedPair {
   const root = resolve(repo);
   const commit = resolveCommit(root, ref);
-  const work = mkdtempSync(join(tmpdir(), 'trackman-diff-'));
+  removeStaleWorktrees(root, log);
+  const work = mkdtempSync(join(tmpdir(), WORK_PREFIX));
   const worktree = join(work, 'base');
-  const base = join(worktree, ASSEMBLY_DIRECTORY);
-  const head = join(root, ASSEMBLY_DIRECTORY);
+  // A folder of this run's own on both sides, at the same depth: two runs in one checkout do not meet.
+  const run = basename(work);
+  const base = join(worktree, ASSEMBLY_DIRECTORY, run);
+  const head = join(root, ASSEMBLY_DIRECTORY, run);
   const cleanup = () => {
     git(root, ['worktree', 'remove', '--force', worktree]);
     rmSync(work, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { readAssembly, type StackTemplate } from '../../scripts/diff/assembly';
 import { compareAssemblies } from '../../scripts/diff/compare';
 import { exitCode } from '../../scripts/diff/main';
-import { renderMarkdown, renderText } from '../../scripts/diff/render';
+import { MAX_ALERT_ROWS, renderMarkdown, renderText } from '../../scripts/diff/render';
 
 /** What a test app may vary: each knob is one kind of change a reviewer must see. */
 interface Shape {
@@ -19,6 +19,7 @@ interface Shape {
   readonly openPort?: number;
   readonly extraStack?: boolean;
   readonly nestedQueue?: boolean;
+  readonly noNested?: boolean;
 }
 
 const dirs: string[] = [];
@@ -47,6 +48,10 @@ function synth(shape: Shape = {}): Map<string, StackTemplate> {
   const group = new ec2.SecurityGroup(storage, 'Database', { vpc, allowAllOutbound: false });
   if (shape.openPort !== undefined)
     group.addIngressRule(ec2.Peer.ipv4('10.0.0.0/16'), ec2.Port.tcp(shape.openPort));
+  if (shape.noNested) {
+    app.synth();
+    return readAssembly(outdir);
+  }
   const group0 = new NestedStack(storage, 'Group0');
   new iam.Role(group0, 'JobRole', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
   if (shape.nestedQueue)
@@ -164,7 +169,38 @@ describe('compareAssemblies', () => {
   });
 });
 
+describe('what the alerts cover', () => {
+  test('removing a nested stack is flagged: it deletes every resource in it', () => {
+    const diff = compareAssemblies(base, synth({ noNested: true }));
+    expect(diff.statefulAlerts).toEqual([
+      expect.objectContaining({ type: 'AWS::CloudFormation::Stack', impact: 'remove', stack: 'Dev/Storage' }),
+    ]);
+    expect(diff.stacks.find((stack) => stack.name === 'Dev/Storage/Group0')?.status).toBe('removed');
+  });
+});
+
 describe('renderMarkdown', () => {
+  test('renders names from the change as text, never as HTML or mentions', () => {
+    const diff = compareAssemblies(base, synth({ bucketId: 'Lake<!--hide @team' }));
+    const markdown = renderMarkdown(diff, labels);
+    expect(markdown).not.toContain('<!--');
+    expect(markdown).not.toContain('@team');
+    expect(markdown).toContain('Lake&lt;!--hide &#64;team');
+  });
+
+  test('lists at most MAX_ALERT_ROWS alerts and counts the rest', () => {
+    const diff = compareAssemblies(base, synth({ bucketName: 'test-lake-2' }));
+    const many = {
+      ...diff,
+      statefulAlerts: Array.from({ length: MAX_ALERT_ROWS + 7 }, () => diff.statefulAlerts[0]),
+    };
+    const markdown = renderMarkdown(many, labels);
+    expect(markdown.split('\n').filter((line) => line.startsWith('> | replaced |'))).toHaveLength(
+      MAX_ALERT_ROWS,
+    );
+    expect(markdown).toContain('... and 7 more: run `npm run diff` to see them all.');
+  });
+
   test('keeps alerts and the stack summary, and leaves details out past the limit', () => {
     const diff = compareAssemblies(base, synth({ bucketId: 'Renamed', readWrite: true, nestedQueue: true }));
     const full = renderMarkdown(diff, labels);
