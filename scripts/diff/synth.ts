@@ -41,8 +41,10 @@ function git(repo: string, args: readonly string[]): { ok: boolean; stdout: stri
 export function resolveCommit(repo: string, ref: string): string {
   const run = git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   if (!run.ok) {
+    const remote = git(repo, ['rev-parse', '--verify', '--quiet', `origin/${ref}^{commit}`]).ok;
     throw new DiffError(
-      `--base: ${JSON.stringify(ref)} names no commit of ${repo}; expected a branch, tag or SHA`,
+      `--base: ${JSON.stringify(ref)} names no commit of ${repo}; expected a branch, tag or SHA` +
+        (remote ? ` (did you mean origin/${ref}?)` : ''),
     );
   }
   return run.stdout.trim();
@@ -168,7 +170,8 @@ export function synthesizePair(repo: string, ref: string, log: (line: string) =>
       throw new DiffError(`cannot check out ${ref} in a worktree: ${failureExcerpt(added.stderr)}`);
     const label = `base ${ref} (${commit.slice(0, 7)})`;
     installBase(root, worktree, commit, label, log);
-    log(`diff: synthesizing ${label}`);
+    const date = git(root, ['show', '-s', '--format=%ci', commit]).stdout.trim();
+    log(`diff: synthesizing ${label}, committed ${date}`);
     synthesize(worktree, base, label);
     log('diff: synthesizing the working tree');
     rmSync(head, { recursive: true, force: true });

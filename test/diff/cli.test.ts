@@ -97,6 +97,15 @@ test('a base that does not synthesize: one line naming it, exit 2', () => {
   expect(git('worktree', 'list').split('\n')).toHaveLength(1);
 });
 
+test('a branch only the remote has: the hint names origin/<branch>', () => {
+  git('update-ref', 'refs/remotes/origin/release', 'HEAD');
+  const run = diff('--base', 'release');
+  expect(run.status).toBe(2);
+  expect(run.stderr.trim()).toMatch(
+    /names no commit of .*; expected a branch, tag or SHA \(did you mean origin\/release\?\)$/,
+  );
+});
+
 test('a ref that names no commit: one line, exit 2', () => {
   const run = diff('--base', 'no-such-branch');
   expect(run.status).toBe(2);
