@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { LakeDataEvents } from '../config/audit-schema';
+import { accessLogBucket } from './access-log-bucket';
 
 export interface AuditTrailProps {
   /**
@@ -97,20 +98,8 @@ export class AuditTrail extends Construct {
       }),
     );
 
-    // S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
-    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      lifecycleRules: [
-        {
-          id: 'ExpireAccessLogs',
-          expiration: Duration.days(props.bucketRetentionDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(7),
-        },
-      ],
+    this.accessLogBucket = accessLogBucket(this, 'AccessLogBucket', {
+      expirationDays: props.bucketRetentionDays,
       removalPolicy,
       autoDeleteObjects: destroy,
     });

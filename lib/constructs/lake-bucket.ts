@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LakeZone, type LakeConfig } from '../config';
+import { accessLogBucket } from './access-log-bucket';
 
 export interface LakeBucketProps {
   /** The bucket's name (see lakeBucketName in lib/config/naming.ts). */
@@ -33,21 +34,9 @@ export class LakeBucket extends Construct {
       removalPolicy,
     });
 
-    // S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
-    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: false,
-      lifecycleRules: [
-        {
-          id: 'ExpireAccessLogs',
-          expiration: Duration.days(lake.accessLogExpirationDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(lake.abortIncompleteMultipartUploadDays),
-        },
-      ],
+    this.accessLogBucket = accessLogBucket(this, 'AccessLogBucket', {
+      expirationDays: lake.accessLogExpirationDays,
+      abortIncompleteMultipartUploadDays: lake.abortIncompleteMultipartUploadDays,
       removalPolicy,
       autoDeleteObjects: destroy,
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CfnElement, Duration, Stack, Tags, Validations, type Stage, type StackProps } from 'aws-cdk-lib';
+import { CfnElement, Stack, Tags, Validations, type Stage, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,6 +9,7 @@ import type { Construct, IConstruct } from 'constructs';
 import type { DeliveryConfig } from '../config/delivery-schema';
 import { PROJECT_TAG } from '../config/naming';
 import { PRODUCTION_MIN_ACCESS_LOG_DAYS } from '../config/rules';
+import { accessLogBucket } from '../constructs/access-log-bucket';
 
 /** The repository root. */
 const ROOT = path.join(__dirname, '..', '..');
@@ -166,30 +167,18 @@ export class DeliveryPipelineStack extends Stack {
    */
   private logArtifactAccess(): s3.Bucket {
     const artifactBucket = this.pipeline.pipeline.artifactBucket;
-    // S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
-    const accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      // The pipeline deploys production: its record of access is kept as long as production's.
-      lifecycleRules: [
-        {
-          id: 'ExpireAccessLogs',
-          expiration: Duration.days(PRODUCTION_MIN_ACCESS_LOG_DAYS),
-          abortIncompleteMultipartUploadAfter: Duration.days(7),
-        },
-      ],
+    // The pipeline deploys production: its record of access is kept as long as production's.
+    const accessLogs = accessLogBucket(this, 'AccessLogBucket', {
+      expirationDays: PRODUCTION_MIN_ACCESS_LOG_DAYS,
     });
     const prefix = 'artifacts/';
     // What the L2 bucket writes for serverAccessLogsBucket: the logging service may write under the
     // prefix, for this source bucket and account only.
-    accessLogBucket.addToResourcePolicy(
+    accessLogs.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
         actions: ['s3:PutObject'],
-        resources: [accessLogBucket.arnForObjects(`${prefix}*`)],
+        resources: [accessLogs.arnForObjects(`${prefix}*`)],
         conditions: {
           ArnLike: { 'aws:SourceArn': artifactBucket.bucketArn },
           StringEquals: { 'aws:SourceAccount': this.account },
@@ -198,10 +187,10 @@ export class DeliveryPipelineStack extends Stack {
     );
     const cfnArtifactBucket = artifactBucket.node.defaultChild as s3.CfnBucket;
     cfnArtifactBucket.loggingConfiguration = {
-      destinationBucketName: accessLogBucket.bucketName,
+      destinationBucketName: accessLogs.bucketName,
       logFilePrefix: prefix,
     };
-    return accessLogBucket;
+    return accessLogs;
   }
 
   /**

@@ -131,7 +131,7 @@ export function compareStacks(
   after: Template | undefined,
   stackName?: string,
 ): StackDiff | undefined {
-  const diff = fullDiff(before ?? {}, after ?? {});
+  const diff = fullDiff(withoutMetadata(before), withoutMetadata(after));
   if (diff.isEmpty) return undefined;
   const resources: ResourceChange[] = [];
   diff.resources.forEachDifference((logicalId, change) => {
@@ -182,6 +182,19 @@ function isKept(resource: TemplateResource | undefined): boolean {
     KEPT_POLICIES.has(resource?.DeletionPolicy ?? '') ||
     KEPT_POLICIES.has(resource?.UpdateReplacePolicy ?? '')
   );
+}
+
+/**
+ * The template without CDK's own analytics resource (AWS::CDK::Metadata: the construct types and
+ * props used), which changes with the code that builds a resource, never with what deploys: left out
+ * so that a refactor that deploys the same reads as no difference.
+ */
+function withoutMetadata(template: Template | undefined): Template {
+  if (template === undefined) return {};
+  const resources = Object.entries(template.Resources ?? {}).filter(
+    ([, resource]) => resource.Type !== 'AWS::CDK::Metadata',
+  );
+  return { ...template, Resources: Object.fromEntries(resources) };
 }
 
 /** A table with only its header says nothing: drop it. */

@@ -6,7 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { readAssembly, type StackTemplate } from '../../scripts/diff/assembly';
-import { compareAssemblies } from '../../scripts/diff/compare';
+import { compareAssemblies, compareStacks } from '../../scripts/diff/compare';
 import { exitCode } from '../../scripts/diff/main';
 import { MAX_ALERT_ROWS, renderMarkdown, renderText } from '../../scripts/diff/render';
 
@@ -166,6 +166,20 @@ describe('compareAssemblies', () => {
     expect(added.stacks.map((stack) => [stack.name, stack.status])).toEqual([['Dev/Extra', 'added']]);
     const removed = compareAssemblies(synth({ extraStack: true }), base);
     expect(removed.stacks.map((stack) => [stack.name, stack.status])).toEqual([['Dev/Extra', 'removed']]);
+  });
+});
+
+describe('what counts as a difference', () => {
+  test("CDK's analytics metadata alone is none", () => {
+    const template = (analytics: string) => ({
+      Resources: {
+        Topic: { Type: 'AWS::SNS::Topic' },
+        CDKMetadata: { Type: 'AWS::CDK::Metadata', Properties: { Analytics: analytics } },
+      },
+    });
+    expect(
+      compareStacks('Dev/Storage', template('v2:deflate64:A'), template('v2:deflate64:B')),
+    ).toBeUndefined();
   });
 });
 
