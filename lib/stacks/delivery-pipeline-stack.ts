@@ -36,6 +36,9 @@ export const SYNTH_COMMANDS = ['npm ci', 'npm test', 'npm run synth'] as const;
  * servers and cfn-lint, which the project's own machines have before a session
  * starts and CodeBuild's standard image does not (scripts/codebuild-test-services.sh).
  */
+/** The Node.js major every CodeBuild project of the pipeline runs (package.json engines: ^20.19). */
+export const BUILD_NODE_VERSION = '20';
+
 export const SYNTH_INSTALL_COMMANDS = ['bash scripts/codebuild-test-services.sh'] as const;
 
 /** One stage the pipeline deploys. */
@@ -102,6 +105,13 @@ export class DeliveryPipelineStack extends Stack {
       // No step runs privileged: nothing here builds a container image. The Lambda handlers are bundled
       // by esbuild inside the build container (lib/constructs/node-function.ts, forceDockerBundling
       // false) and the Glue scripts are plain file assets, so no step needs Docker.
+      // Every project (synth, self-mutation, asset publishing) on the Node.js that package.json's engines
+      // name, not the image's default, which may be older than the CDK CLI accepts.
+      codeBuildDefaults: {
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          phases: { install: { 'runtime-versions': { nodejs: BUILD_NODE_VERSION } } },
+        }),
+      },
       synthCodeBuildDefaults: {
         buildEnvironment: {
           // The type check, the tests and the synth of every environment in one build: MEDIUM's 7 GB
@@ -109,8 +119,8 @@ export class DeliveryPipelineStack extends Stack {
           computeType: codebuild.ComputeType.MEDIUM,
         },
         partialBuildSpec: codebuild.BuildSpec.fromObject({
-          // Node.js as package.json's engines ask; Python for cfn-lint and the Glue script tests.
-          phases: { install: { 'runtime-versions': { nodejs: '20', python: '3.11' } } },
+          // Python for cfn-lint and the Glue script tests.
+          phases: { install: { 'runtime-versions': { nodejs: BUILD_NODE_VERSION, python: '3.11' } } },
         }),
       },
     });

@@ -4,13 +4,14 @@
  * fixtures, synthesized once. Bundling is skipped (test/helpers/synth.ts): the
  * pipeline's shape does not depend on the bundles' contents.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack, Stage, type App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parse } from 'yaml';
 import { buildApp, type BuildAppOptions } from '../../lib/app';
 import {
   installedCdkCliVersion,
@@ -219,11 +220,26 @@ describe('delivery pipeline (test delivery config)', () => {
       expect(buildSpec.artifacts['base-directory']).toBe('cdk.out');
     });
 
+    test("every project runs the Node.js of package.json's engines, not the image's default", () => {
+      // A large buildspec (asset publishing) is a file of the cloud assembly, named in its place.
+      const specs = Object.values(template.findResources('AWS::CodeBuild::Project')).map((project) => {
+        const spec = project.Properties.Source.BuildSpec as string;
+        return (
+          spec.startsWith('{')
+            ? JSON.parse(spec)
+            : parse(readFileSync(join(assembly.directory, spec), 'utf8'))
+        ) as any;
+      });
+      expect(specs.length).toBeGreaterThanOrEqual(3);
+      for (const spec of specs) expect(spec.phases.install['runtime-versions'].nodejs).toBe('20');
+    });
+
     test('self-mutation deploys this stack with the CDK CLI version the synth ran', () => {
       const buildSpec = buildSpecOf('PipelineUpdatePipelineSelfMutation');
       expect(buildSpec.phases.install.commands).toEqual([
         `npm install -g aws-cdk@${installedCdkCliVersion()}`,
       ]);
+      expect(buildSpec.phases.install['runtime-versions']).toEqual({ nodejs: '20' });
       expect(buildSpec.phases.build.commands).toEqual([
         'cdk -a . deploy Pipeline --require-approval=never --verbose',
       ]);
