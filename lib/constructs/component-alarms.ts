@@ -256,6 +256,16 @@ export const CPU_ALARM_PERCENT = 80;
 /** Share of the initial allocated storage below which free storage alarms (autoscaling acts at 10%). */
 export const FREE_STORAGE_ALARM_SHARE = 0.05;
 
+/**
+ * Three 5-minute periods in a row, and missing data breaching: for a resource that publishes its
+ * metrics all the time it runs (an RDS or DMS instance), so that silence means it is down.
+ */
+const SUSTAINED_OR_SILENT = {
+  evaluationPeriods: 3,
+  datapointsToAlarm: 3,
+  treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+} as const;
+
 export interface DatabaseAlarmsProps {
   readonly instance: rds.IDatabaseInstance;
   /** The instance class, for the connections threshold: db.r7g.large. */
@@ -287,16 +297,11 @@ export class DatabaseAlarms extends Construct {
           `(db.t4g.medium, db.m7g.xlarge, db.r7g.2xlarge, ...) to derive max_connections; received "${props.instanceClass}"`,
       );
     }
-    const common = {
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    };
     const average = { period: FIVE_MINUTES, statistic: cloudwatch.Stats.AVERAGE };
     const stopped = 'or the instance publishes no metrics (stopped or failed)';
 
     this.cpu = notifyingAlarm(this, 'CpuAlarm', props.alarmTopic, {
-      ...common,
+      ...SUSTAINED_OR_SILENT,
       alarmDescription:
         `${props.description}: CPU at or above ${CPU_ALARM_PERCENT}% for 15 minutes, ${stopped}. DMS applies ` +
         'changes more slowly and replica lag grows; look for long queries of the application (Performance Insights).',
@@ -307,7 +312,7 @@ export class DatabaseAlarms extends Construct {
 
     const freeBytes = Math.round(props.allocatedStorageGiB * FREE_STORAGE_ALARM_SHARE * 1024 ** 3);
     this.freeStorage = notifyingAlarm(this, 'FreeStorageAlarm', props.alarmTopic, {
-      ...common,
+      ...SUSTAINED_OR_SILENT,
       alarmDescription:
         `${props.description}: less than ${FREE_STORAGE_ALARM_SHARE * 100}% of the initial ${props.allocatedStorageGiB} GiB ` +
         `free for 15 minutes, ${stopped}. Storage autoscaling acts at 10% free, so it is at its ceiling ` +
@@ -323,7 +328,7 @@ export class DatabaseAlarms extends Construct {
     const maxConnections = defaultMaxConnections(memory);
     const connectionsThreshold = Math.floor(maxConnections * CONNECTIONS_ALARM_SHARE);
     this.connections = notifyingAlarm(this, 'ConnectionsAlarm', props.alarmTopic, {
-      ...common,
+      ...SUSTAINED_OR_SILENT,
       alarmDescription:
         `${props.description}: ${connectionsThreshold} or more connections for 15 minutes ` +
         `(${CONNECTIONS_ALARM_SHARE * 100}% of about ${maxConnections}, the default max_connections of ` +
@@ -373,14 +378,9 @@ export class ReplicationInstanceAlarms extends Construct {
         period: FIVE_MINUTES,
         statistic,
       });
-    const common = {
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    };
     const silent = 'or the instance publishes no metrics (gone or failed)';
     this.cpu = notifyingAlarm(this, 'CpuAlarm', props.alarmTopic, {
-      ...common,
+      ...SUSTAINED_OR_SILENT,
       alarmDescription:
         `${props.description}: CPU at or above ${CPU_ALARM_PERCENT}% for 15 minutes, ${silent}. Its tasks apply ` +
         'changes more slowly and replica lag grows: raise replication.dms.instanceClass (docs/runbook.md, ' +
@@ -393,7 +393,7 @@ export class ReplicationInstanceAlarms extends Construct {
       props.allocatedStorageGiB * REPLICATION_INSTANCE_FREE_STORAGE_SHARE * 1024 ** 3,
     );
     this.freeStorage = notifyingAlarm(this, 'FreeStorageAlarm', props.alarmTopic, {
-      ...common,
+      ...SUSTAINED_OR_SILENT,
       alarmDescription:
         `${props.description}: less than ${REPLICATION_INSTANCE_FREE_STORAGE_SHARE * 100}% of its ` +
         `${props.allocatedStorageGiB} GiB free for 15 minutes, ${silent}. Changes waiting to be applied and task ` +

@@ -5,7 +5,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SourceConfig } from '../config';
 import { DmsSecretAccessRole } from './dms-secret-access-role';
-import { sourceDestination, sourceRuleShares, type SourceReach, type SourceRuleShare } from './source-reach';
+import {
+  allowClientToSource,
+  sourceRuleShares,
+  type SourceReach,
+  type SourceRuleShare,
+} from './source-reach';
 
 /** WAL heartbeat interval of PostgreSQL sources (minutes; DMS's default). */
 export const HEARTBEAT_FREQUENCY_MINUTES = 5;
@@ -102,27 +107,15 @@ export class DmsSourceEndpoint extends Construct {
     // kms:Decrypt) must exist by then, not only the role.
     this.endpoint.node.addDependency(this.accessRole);
 
-    // DMS may reach the source on its port, and the source admits it: by security group within a
-    // VPC or across a peering. Across a Transit Gateway the source admits the data VPC's range
-    // instead, one rule for every client there (admitDataVpcToSources, network stack).
+    // DMS may reach the source on its port, and the source admits it.
     const reach = props.reach ?? { kind: 'peering' };
-    const port = { ipProtocol: 'tcp', fromPort: source.port, toPort: source.port };
-    const share = props.share ?? sourceRuleShares([source], reach, { replicas: false }).get(source.name)!;
-    if (reach.kind === 'peering' && share.ingress) {
-      new ec2.CfnSecurityGroupIngress(this, 'SourceIngress', {
-        groupId: source.securityGroupId,
-        sourceSecurityGroupId: props.replicationSecurityGroup.securityGroupId,
-        ...port,
-        description: `AWS DMS reads ${source.name} (Trackman replication)`,
-      });
-    }
-    if (share.egress) {
-      new ec2.CfnSecurityGroupEgress(this, 'ReplicationToSource', {
-        groupId: props.replicationSecurityGroup.securityGroupId,
-        ...sourceDestination(reach, source.securityGroupId),
-        ...port,
-        description: `AWS DMS reads ${source.name}`,
-      });
-    }
+    allowClientToSource(this, {
+      source,
+      clientGroupId: props.replicationSecurityGroup.securityGroupId,
+      reach,
+      share: props.share ?? sourceRuleShares([source], reach, { replicas: false }).get(source.name)!,
+      ingressDescription: `AWS DMS reads ${source.name} (Trackman replication)`,
+      egress: { id: 'ReplicationToSource', description: `AWS DMS reads ${source.name}` },
+    });
   }
 }

@@ -5,7 +5,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SourceConfig } from '../config';
-import { sourceDestination, sourceRuleShares, type SourceReach, type SourceRuleShare } from './source-reach';
+import {
+  allowClientToSource,
+  sourceRuleShares,
+  type SourceReach,
+  type SourceRuleShare,
+} from './source-reach';
 
 export interface SourceConnectionProps {
   readonly source: SourceConfig;
@@ -103,28 +108,18 @@ export class SourceConnection extends Construct {
       });
     }
 
-    // The jobs may reach the source on its port, and the source admits them: by security group
-    // within a VPC or across a peering. Across a Transit Gateway the source admits the data VPC's
-    // range instead, one rule for every client there (admitDataVpcToSources, network stack).
+    // The jobs may reach the source on its port, and the source admits them.
     const reach = props.reach ?? { kind: 'peering' };
     const port = { ipProtocol: 'tcp', fromPort: source.port, toPort: source.port };
     const share = props.share ?? sourceRuleShares([source], reach, { replicas: true }).get(source.name)!;
-    if (reach.kind === 'peering' && share.ingress) {
-      new ec2.CfnSecurityGroupIngress(this, 'SourceIngress', {
-        groupId: source.securityGroupId,
-        sourceSecurityGroupId: props.securityGroup.securityGroupId,
-        ...port,
-        description: `Trackman lake ingestion jobs read ${source.name}`,
-      });
-    }
-    if (share.egress) {
-      new ec2.CfnSecurityGroupEgress(this, 'JobsToSource', {
-        groupId: props.securityGroup.securityGroupId,
-        ...sourceDestination(reach, source.securityGroupId),
-        ...port,
-        description: `Lake ingestion jobs read ${source.name}`,
-      });
-    }
+    allowClientToSource(this, {
+      source,
+      clientGroupId: props.securityGroup.securityGroupId,
+      reach,
+      share,
+      ingressDescription: `Trackman lake ingestion jobs read ${source.name}`,
+      egress: { id: 'JobsToSource', description: `Lake ingestion jobs read ${source.name}` },
+    });
     // A replica in a group of its own must admit the jobs too: they read it and probe the writer.
     const replicaGroup = source.readReplicaSecurityGroupId;
     if (reach.kind !== 'peering' || replicaGroup === undefined) return;

@@ -119,3 +119,43 @@ export function sourceRuleShares(
   }
   return shares;
 }
+
+export interface SourceAccessProps {
+  readonly source: SourceConfig;
+  /** The client's security group (the jobs', or DMS's). */
+  readonly clientGroupId: string;
+  readonly reach: SourceReach;
+  /** Which of the two rules this source creates (sourceRuleShares). */
+  readonly share: Pick<SourceRuleShare, 'ingress' | 'egress'>;
+  /** What the source's ingress rule says, e.g. "AWS DMS reads trackman-backend (Trackman replication)". */
+  readonly ingressDescription: string;
+  /** Construct id and description of the client's egress rule. */
+  readonly egress: { readonly id: string; readonly description: string };
+}
+
+/**
+ * The client may reach the source on its port, and the source admits it: by security group within a
+ * VPC or across a peering. Across a Transit Gateway the source admits the data VPC's range instead,
+ * one rule for every client there (admitDataVpcToSources, network stack). Each rule only where `share`
+ * says this source creates it. The ingress rule's construct id is `SourceIngress`.
+ */
+export function allowClientToSource(scope: Construct, props: SourceAccessProps): void {
+  const { source, reach, share } = props;
+  const port = { ipProtocol: 'tcp', fromPort: source.port, toPort: source.port };
+  if (reach.kind === 'peering' && share.ingress) {
+    new ec2.CfnSecurityGroupIngress(scope, 'SourceIngress', {
+      groupId: source.securityGroupId,
+      sourceSecurityGroupId: props.clientGroupId,
+      ...port,
+      description: props.ingressDescription,
+    });
+  }
+  if (share.egress) {
+    new ec2.CfnSecurityGroupEgress(scope, props.egress.id, {
+      groupId: props.clientGroupId,
+      ...sourceDestination(reach, source.securityGroupId),
+      ...port,
+      description: props.egress.description,
+    });
+  }
+}

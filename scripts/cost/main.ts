@@ -8,12 +8,12 @@ import {
   ConfigError,
   configErrorLines,
   ENVIRONMENTS,
-  loadConfig,
   type EnvironmentConfig,
   type EnvironmentRegistry,
 } from '../../lib/config';
 import { estimateMonthlyCost, type CostEstimate } from '../../lib/cost/estimate';
 import { CostEstimateError, type PriceBook } from '../../lib/cost/prices';
+import { environmentNamed, UsageError } from '../cli';
 import { renderJson, renderTable } from './report';
 
 export const FORMATS = ['table', 'json'] as const;
@@ -36,14 +36,6 @@ export interface CostOptions {
   readonly env: string;
   readonly format: Format;
   readonly help: boolean;
-}
-
-/** A command line that cannot run: exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 /** The options of a command line; `known` names the environments for the messages. */
@@ -114,16 +106,12 @@ export function main(argv: readonly string[], deps: CostMainDeps): number {
 
   let config: EnvironmentConfig;
   try {
-    config = loadConfig(options.env, registry);
+    config = environmentNamed(options.env, registry);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const line of configErrorLines([error])) deps.stderr(`cost: ${line}`);
-      return 2;
-    }
-    // An environment that is not registered is a wrong argument; any other error is a bug: it
-    // propagates with its stack (exit 1), as lib/main.ts lets it.
-    if (!Object.hasOwn(registry, options.env)) return fail((error as Error).message);
-    throw error;
+    if (error instanceof UsageError) return fail(error.message);
+    if (!(error instanceof ConfigError)) throw error; // a bug: exit 1 with its stack, as lib/main.ts
+    for (const line of configErrorLines([error])) deps.stderr(`cost: ${line}`);
+    return 2;
   }
 
   let estimate: CostEstimate;

@@ -9,13 +9,13 @@ import {
   ConfigError,
   configErrorLines,
   ENVIRONMENTS,
-  loadConfig,
   type EnvironmentConfig,
   type EnvironmentRegistry,
 } from '../../lib/config';
+import { environmentNamed, UsageError } from '../cli';
 import { isLoopback } from './connection';
 import { errorText, type CheckResult } from './findings';
-import { parseOptions, USAGE, UsageError } from './options';
+import { parseOptions, USAGE } from './options';
 import { renderReport } from './report';
 import { preflightSource } from './runner';
 import { readSecretFromSecretsManager, type SecretReader } from './secrets';
@@ -52,9 +52,10 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
 
   let config: EnvironmentConfig;
   try {
-    config = loadConfig(options.env, deps.registry ?? ENVIRONMENTS);
+    config = environmentNamed(options.env, deps.registry ?? ENVIRONMENTS);
   } catch (error) {
-    if (!(error instanceof ConfigError)) return usage(errorText(error));
+    if (error instanceof UsageError) return usage(error.message);
+    if (!(error instanceof ConfigError)) throw error;
     for (const line of configErrorLines([error])) deps.stderr(line);
     return 2;
   }

@@ -1,5 +1,6 @@
 /** The command line of `npm run preflight`. */
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli';
 
 export interface PreflightOptions {
   readonly env: string;
@@ -10,14 +11,6 @@ export interface PreflightOptions {
   /** PEM file of CAs to trust besides Node's own (the RDS certificate bundle). */
   readonly caFile?: string;
   readonly help: boolean;
-}
-
-/** A command line that cannot run: exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 export const USAGE = `Usage: npm run preflight -- --env <name> [--source <name>]... [--ca-file <pem>] [--insecure-local]

@@ -5,7 +5,7 @@ import {
   validateConfig,
   type EnvironmentConfigInput,
 } from '../../lib/config';
-import { devLike, prodLike, twoSources } from '../fixtures/configs';
+import { devLike, importedVpc, prodLike, twoSources } from '../fixtures/configs';
 
 type NetworkInput = EnvironmentConfigInput['network'];
 
@@ -47,17 +47,7 @@ function network<M extends NetworkInput['mode']>(
 }
 
 /** The dev-like fixture in a valid imported VPC of its region: the base of the import-mode cases. */
-const devInImportedVpc: EnvironmentConfigInput = {
-  ...devLike,
-  network: {
-    mode: 'import',
-    vpcId: 'vpc-0a1b2c3d4e5f60718',
-    vpcCidr: '10.0.0.0/16',
-    availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
-    privateSubnetIds: ['subnet-0a1b2c3d4e5f60711', 'subnet-0a1b2c3d4e5f60712', 'subnet-0a1b2c3d4e5f60713'],
-    privateSubnetRouteTableIds: ['rtb-0a1b2c3d4e5f60711', 'rtb-0a1b2c3d4e5f60712', 'rtb-0a1b2c3d4e5f60713'],
-  },
-};
+const devInImportedVpc: EnvironmentConfigInput = { ...devLike, network: importedVpc() };
 
 describe('the shipped environments (invariants only: their settings are theirs to change)', () => {
   test.each(Object.keys(ENVIRONMENTS))(

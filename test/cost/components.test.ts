@@ -22,7 +22,7 @@ import {
 } from '../../lib/cost/components';
 import { inventoryOf } from '../../lib/cost/inventory';
 import { CostEstimateError } from '../../lib/cost/prices';
-import { devLike, prodLike, twoSources } from '../fixtures/configs';
+import { devLike, importedVpc, prodLike, twoSources } from '../fixtures/configs';
 import { contextOf } from './support/prices';
 
 const RUNS = 2920;
@@ -367,15 +367,7 @@ describe('network', () => {
 
   test('an imported VPC whose endpoints exist costs nothing here', () => {
     const imported = contextOf(devLike, (c) => {
-      c.network = {
-        mode: 'import',
-        vpcId: 'vpc-0a1b2c3d4e5f60718',
-        vpcCidr: '10.0.0.0/16',
-        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-        privateSubnetIds: ['subnet-0a1b2c3d4e5f60711', 'subnet-0a1b2c3d4e5f60712'],
-        privateSubnetRouteTableIds: ['rtb-0a1b2c3d4e5f60711', 'rtb-0a1b2c3d4e5f60712'],
-        createEndpoints: false,
-      };
+      c.network = { ...importedVpc(), createEndpoints: false };
     });
     expect(networkCost(imported).monthlyUsd).toBe(0);
   });

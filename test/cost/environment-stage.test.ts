@@ -10,7 +10,7 @@ import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { BUDGET_BELOW_ESTIMATE } from '../../lib/cost/estimate';
 import { inventoryOf, type Inventory } from '../../lib/cost/inventory';
 import type { EnvironmentStage } from '../../lib/stages/environment-stage';
-import { copyOf, devLike, prodLike } from '../fixtures/configs';
+import { copyOf, devLike, importedVpc, prodLike } from '../fixtures/configs';
 import { buildStageWith, withNestedStacks } from '../helpers/synth';
 
 const OUR_WARNING = Match.stringLikeRegexp('monthlyBudgetUsd .* the estimated monthly cost');
@@ -31,14 +31,7 @@ function lean(): EnvironmentConfigInput {
     crossRegionCopy: { region: 'eu-central-1', retentionDays: 30 },
     restoreTesting: { enabled: false },
   };
-  config.network = {
-    mode: 'import',
-    vpcId: 'vpc-0a1b2c3d4e5f60718',
-    vpcCidr: '10.0.0.0/16',
-    availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
-    privateSubnetIds: ['subnet-0a1b2c3d4e5f60711', 'subnet-0a1b2c3d4e5f60712', 'subnet-0a1b2c3d4e5f60713'],
-    privateSubnetRouteTableIds: ['rtb-0a1b2c3d4e5f60711', 'rtb-0a1b2c3d4e5f60712', 'rtb-0a1b2c3d4e5f60713'],
-  };
+  config.network = importedVpc();
   return config;
 }
 
