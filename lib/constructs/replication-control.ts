@@ -30,7 +30,7 @@ export type ControlledReplication = dms.CfnReplicationConfig | dms.CfnReplicatio
  * The IAM actions each kind takes on its replication, which DMS scopes to the replication's ARN: start
  * and stop; for a task also its table statistics and the reload of the tables a modification adds.
  */
-export const START_STOP_ACTIONS: Readonly<Record<ReplicationKind, readonly string[]>> = {
+export const REPLICATION_ACTIONS: Readonly<Record<ReplicationKind, readonly string[]>> = {
   serverless: ['dms:StartReplication', 'dms:StopReplication'],
   instance: [
     'dms:StartReplicationTask',
@@ -302,7 +302,7 @@ export class ReplicationControl extends Construct {
     this.startStopPolicy = new iam.Policy(this, 'StartStopPolicy', {
       roles: [shared.handler.role],
       statements: [
-        new iam.PolicyStatement({ actions: [...START_STOP_ACTIONS[this.kind]], resources: [arn] }),
+        new iam.PolicyStatement({ actions: [...REPLICATION_ACTIONS[this.kind]], resources: [arn] }),
       ],
     });
 
