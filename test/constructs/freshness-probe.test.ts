@@ -17,12 +17,13 @@ import { validateConfig, type SourceConfig } from '../../lib/config';
 import { FreshnessProbe, type FreshnessProbeProps } from '../../lib/constructs/freshness-probe';
 import { LogsKey } from '../../lib/constructs/logs-key';
 import { twoSources } from '../fixtures/configs';
+import { templateOf } from '../helpers/synth';
 
 const config = validateConfig(twoSources, 'dev');
 const REPLICA_SECRET = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:dataengineering-db/admin-AbCdEf';
 
 function probeStack(overrides: Partial<FreshnessProbeProps> = {}, withReplica = true): Template {
-  return Template.fromStack(buildStack(overrides, withReplica));
+  return templateOf(buildStack(overrides, withReplica));
 }
 
 function buildStack(overrides: Partial<FreshnessProbeProps> = {}, withReplica = true): Stack {

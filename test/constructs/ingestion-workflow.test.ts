@@ -5,7 +5,6 @@
  * a table's run can end.
  */
 import type { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { ingestionJobName, lakeBudget, lakeTables, qualifiedName, validateConfig } from '../../lib/config';
 import {
   FAILURE_CAUSE_CHARACTERS,
@@ -17,7 +16,7 @@ import {
 import { devLike, prodLike, twoSources } from '../fixtures/configs';
 import { resolveIntrinsics, stateMachineAsl, validateAsl, type AslDefinition } from '../helpers/asl';
 import { runStateMachine, type AslMachine } from '../helpers/asl-runner';
-import { buildStageWith } from '../helpers/synth';
+import { buildStageWith, templateOf } from '../helpers/synth';
 
 const ENVIRONMENTS = ['dev', 'prod'] as const;
 type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -36,7 +35,7 @@ const dummyEnvironment = (stack: Stack) => ({
 beforeAll(() => {
   for (const env of ENVIRONMENTS) {
     const stack = buildStageWith(FIXTURES[env]).ingestion;
-    definitions[env] = stateMachineAsl(Template.fromStack(stack), dummyEnvironment(stack));
+    definitions[env] = stateMachineAsl(templateOf(stack), dummyEnvironment(stack));
   }
 });
 
@@ -442,7 +441,7 @@ describe('one branch per source (two-source fixture)', () => {
   let definition: AslDefinition;
   beforeAll(() => {
     const stack = buildStageWith(twoSources).ingestion;
-    definition = stateMachineAsl(Template.fromStack(stack), dummyEnvironment(stack));
+    definition = stateMachineAsl(templateOf(stack), dummyEnvironment(stack));
   });
 
   /** Runs the workflow over `tables`; every job succeeds. Returns the jobs each source's task started. */

@@ -12,6 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { WAITER } from '../../lambda/replication-control/contract';
 import { LogsKey } from '../../lib/constructs/logs-key';
 import { ReplicationControl } from '../../lib/constructs/replication-control';
+import { templateOf } from '../helpers/synth';
 
 const ENDPOINT = 'arn:aws:dms:eu-west-1:111111111111:endpoint:';
 
@@ -73,7 +74,7 @@ let template: Template;
 let resources: Record<string, { Type: string; DependsOn?: string[]; Properties?: Record<string, unknown> }>;
 
 beforeAll(() => {
-  template = Template.fromStack(stack);
+  template = templateOf(stack);
   resources = template.toJSON().Resources;
 });
 
