@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { removalPolicy } from '../stacks/policies';
 import { BackupAlarms } from './backup-alarms';
-import { DatabaseRestoreTesting } from './backup-restore-testing';
+import { DatabaseRestoreTesting, type DatabaseRestoreTarget } from './backup-restore-testing';
 import { LockedBackupVault } from './backup-vault';
 
 /**
@@ -34,10 +34,10 @@ export interface DataBackupProps {
   /** The lake bucket (versioned, as AWS Backup requires of S3). */
   readonly lakeBucket: s3.IBucket;
   /**
-   * ARN of the dataengineering-db RDS instance.
+   * dataengineering-db's RDS instance, and where its restore tests go.
    * @default - no database plan and no restore testing: replication disabled, or a database the app does not own ('existing')
    */
-  readonly databaseInstanceArn?: string;
+  readonly database?: { readonly instanceArn: string; readonly restoreInto: DatabaseRestoreTarget };
   /** Backup, copy and restore failures page here. */
   readonly alarmTopic: sns.ITopic;
   readonly config: DataBackupConfig;
@@ -161,22 +161,23 @@ export class DataBackup extends Construct {
       disableDefaultBackupPolicy: true,
     });
 
-    if (props.databaseInstanceArn !== undefined) {
+    if (props.database !== undefined) {
       this.databasePlan = new backup.BackupPlan(this, 'DatabasePlan', {
         backupVault: vault,
         backupPlanRules: snapshotRules(),
       });
       this.databasePlan.addSelection('Database', {
-        resources: [backup.BackupResource.fromArn(props.databaseInstanceArn)],
+        resources: [backup.BackupResource.fromArn(props.database.instanceArn)],
         role: this.backupRole,
         disableDefaultBackupPolicy: true,
       });
       if (settings.restoreTesting.enabled) {
         this.restoreTesting = new DatabaseRestoreTesting(this, 'RestoreTesting', {
           vault,
-          databaseInstanceArn: props.databaseInstanceArn,
+          databaseInstanceArn: props.database.instanceArn,
           frequency: settings.restoreTesting.frequency,
           restoreRole: this.restoreRole,
+          restoreInto: props.database.restoreInto,
         });
       }
     }

@@ -1,5 +1,6 @@
-import { Names } from 'aws-cdk-lib';
+import { Names, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { BackupConfig } from '../config/backup-schema';
@@ -17,6 +18,22 @@ export const RESTORE_TEST_SCHEDULES: Readonly<Record<BackupConfig['restoreTestin
 /** Snapshots older than this are not tested: a week without a new one is itself a failure to page on. */
 export const RESTORE_TEST_SELECTION_WINDOW_DAYS = 7;
 
+/**
+ * Where a restore test puts its instance. AWS Backup infers only an identifier, no deletion
+ * protection, Single-AZ and no public access for an RDS instance; without a subnet group and
+ * security groups RDS falls back to the default VPC, which may not exist (then every test fails)
+ * and is not where the data may live. Override keys and their formats (a list as a JSON-array
+ * string): https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-inferred-metadata.html
+ */
+export interface DatabaseRestoreTarget {
+  /** The VPC of the subnet group; the restored instance gets a security group of its own there. */
+  readonly vpc: ec2.IVpc;
+  /** The database's own DB subnet group (the data subnets). */
+  readonly subnetGroupName: string;
+  /** The database's own parameter group, so the restored copy runs with the same settings (TLS only). */
+  readonly parameterGroupName: string;
+}
+
 export interface DatabaseRestoreTestingProps {
   /** The vault whose recovery points are restored. */
   readonly vault: backup.IBackupVault;
@@ -26,6 +43,8 @@ export interface DatabaseRestoreTestingProps {
   readonly frequency: BackupConfig['restoreTesting']['frequency'];
   /** The role AWS Backup restores with. */
   readonly restoreRole: iam.IRole;
+  /** Where the restored instance goes. */
+  readonly restoreInto: DatabaseRestoreTarget;
 }
 
 /**
@@ -38,6 +57,8 @@ export interface DatabaseRestoreTestingProps {
 export class DatabaseRestoreTesting extends Construct {
   public readonly plan: backup.CfnRestoreTestingPlan;
   public readonly selection: backup.CfnRestoreTestingSelection;
+  /** The restored instance's security group: no rule admits anyone, as nobody connects to a test copy. */
+  public readonly securityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: DatabaseRestoreTestingProps) {
     super(scope, id);
@@ -59,12 +80,23 @@ export class DatabaseRestoreTesting extends Construct {
       },
     });
 
+    this.securityGroup = new ec2.SecurityGroup(this, 'RestoredInstanceSecurityGroup', {
+      vpc: props.restoreInto.vpc,
+      description: 'dataengineering-db restore tests: admits nothing; nobody connects to a test copy',
+      allowAllOutbound: false,
+    });
+
     this.selection = new backup.CfnRestoreTestingSelection(this, 'Selection', {
       restoreTestingPlanName: planName,
       restoreTestingSelectionName: 'dataengineering_db',
       protectedResourceType: 'RDS',
       protectedResourceArns: [props.databaseInstanceArn],
       iamRoleArn: props.restoreRole.roleArn,
+      restoreMetadataOverrides: {
+        dbSubnetGroupName: props.restoreInto.subnetGroupName,
+        vpcSecurityGroupIds: Stack.of(this).toJsonString([this.securityGroup.securityGroupId]),
+        dbParameterGroupName: props.restoreInto.parameterGroupName,
+      },
     });
     // The selection names the plan by a literal, so CloudFormation must be told the order.
     this.selection.addResourceDependency(this.plan);

@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ReplicaDatabaseConfig } from '../config';
+import type { DatabaseRestoreTarget } from './backup-restore-testing';
 import { LogsKey } from './logs-key';
 
 /** What the replication (and the internal application) need to reach dataengineering-db. */
@@ -94,6 +95,8 @@ export class ReplicaDatabase extends Construct implements ReplicaDatabaseTarget 
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly endpoint: { readonly host: string; readonly port: number };
   public readonly databaseName: string;
+  /** Where a restored copy goes (restore testing): the same subnets and parameter group. */
+  public readonly restoreTarget: DatabaseRestoreTarget;
 
   constructor(scope: Construct, id: string, props: ReplicaDatabaseProps) {
     super(scope, id);
@@ -305,5 +308,10 @@ export class ReplicaDatabase extends Construct implements ReplicaDatabaseTarget 
     this.secret = this.instance.secret!;
     this.endpoint = { host: this.instance.instanceEndpoint.hostname, port: POSTGRES_PORT };
     this.databaseName = database.databaseName;
+    this.restoreTarget = {
+      vpc: props.vpc,
+      subnetGroupName: subnetGroup.subnetGroupName,
+      parameterGroupName: parameterGroup.bindToInstance({}).parameterGroupName,
+    };
   }
 }

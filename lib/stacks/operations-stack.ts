@@ -13,6 +13,7 @@ import { lakeBucketName, PROJECT_TAG, type EnvironmentConfig } from '../config';
 import { replicationBudget } from '../config/replication-budget';
 import { AuditTrail } from '../constructs/audit-trail';
 import { DataBackup } from '../constructs/backup-plan';
+import type { DatabaseRestoreTarget } from '../constructs/backup-restore-testing';
 import {
   DatabaseAlarms,
   FunctionAlarms,
@@ -56,6 +57,8 @@ export interface OperationsStackProps extends StackProps {
   readonly replica?: ReplicaDatabaseTarget;
   /** The RDS instance of a created dataengineering-db. @default - none: an existing database's owner monitors it */
   readonly replicaInstance?: rds.IDatabaseInstance;
+  /** Where restore tests of that instance put their copy; given with replicaInstance. @default - none */
+  readonly replicaRestoreTarget?: DatabaseRestoreTarget;
   /** The DMS replications (replication stack); the dashboard graphs their latency when there are any. @default - none */
   readonly replications?: readonly DmsReplication[];
 }
@@ -157,9 +160,9 @@ export class OperationsStack extends Stack {
     const backup = new DataBackup(this, 'Backup', {
       vaultName: `trackman-${config.name}-backup`,
       lakeBucket,
-      databaseInstanceArn:
+      database:
         props.replicaInstance !== undefined && database.mode === 'create'
-          ? props.replicaInstance.instanceArn
+          ? { instanceArn: props.replicaInstance.instanceArn, restoreInto: restoreTargetOf(props) }
           : undefined,
       alarmTopic: topic,
       config,
@@ -225,4 +228,11 @@ export class OperationsStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=trackman-${config.name}-platform`,
     });
   }
+}
+
+function restoreTargetOf(props: OperationsStackProps): DatabaseRestoreTarget {
+  if (props.replicaRestoreTarget === undefined) {
+    throw new Error('OperationsStack: replicaInstance is given without replicaRestoreTarget');
+  }
+  return props.replicaRestoreTarget;
 }

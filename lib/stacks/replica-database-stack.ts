@@ -5,6 +5,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import type { DatabaseRestoreTarget } from '../constructs/backup-restore-testing';
 import { ExistingReplicaDatabase } from '../constructs/existing-replica-database';
 import { ReplicaDatabase, type ReplicaDatabaseTarget } from '../constructs/replica-database';
 import { logRetention, removalPolicy } from './policies';
@@ -33,6 +34,8 @@ export class ReplicaDatabaseStack extends Stack implements ReplicaDatabaseTarget
   public readonly securityGroup: ec2.ISecurityGroup;
   /** The RDS instance; undefined when the database exists already. */
   public readonly instance?: rds.DatabaseInstance;
+  /** Where its restore tests put a restored copy; undefined when the database exists already. */
+  public readonly restoreTarget?: DatabaseRestoreTarget;
 
   constructor(scope: Construct, id: string, props: ReplicaDatabaseStackProps) {
     super(scope, id, props);
@@ -51,6 +54,7 @@ export class ReplicaDatabaseStack extends Stack implements ReplicaDatabaseTarget
         removalPolicy: removalPolicy(config),
       });
       this.instance = created.instance;
+      this.restoreTarget = created.restoreTarget;
       target = created;
     } else {
       target = new ExistingReplicaDatabase(this, 'Database', {

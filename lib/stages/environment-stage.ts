@@ -130,6 +130,7 @@ export class EnvironmentStage extends Stage {
         },
         replica: this.replicaDatabase,
         replicaInstance: this.replicaDatabase?.instance,
+        replicaRestoreTarget: this.replicaDatabase?.restoreTarget,
         replications: this.replication?.replications,
       }),
     );

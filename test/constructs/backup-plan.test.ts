@@ -1,5 +1,5 @@
 import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { DataBackup } from '../../lib/constructs/backup-plan';
 import { copyOf, devLike, prodLike } from '../fixtures/configs';
+import { templateOf } from '../helpers/synth';
 
 /**
  * DataBackup in a stack of its own, with fixture resources standing in for the lake bucket,
@@ -54,14 +55,25 @@ function synth(input: EnvironmentConfigInput, options: { database?: boolean } = 
   }
   const backup = new DataBackup(stack, 'Backup', {
     lakeBucket: bucket,
-    databaseInstanceArn: options.database === false ? undefined : database.instanceArn,
+    database:
+      options.database === false
+        ? undefined
+        : {
+            instanceArn: database.instanceArn,
+            restoreInto: {
+              vpc,
+              subnetGroupName: 'fixture-subnets',
+              parameterGroupName: 'fixture-parameters',
+            },
+          },
     alarmTopic: topic,
     config,
   });
-  return { stack, backup, template: Template.fromStack(stack), bucket, database, topic };
+  return { stack, backup, template: templateOf(stack), bucket, database, topic, vpc };
 }
 
 const resolved = (stack: Stack, value: unknown) => JSON.stringify(stack.resolve(value));
+const stackRef = (stack: Stack, value: unknown): unknown => stack.resolve(value);
 
 describe.each([
   ['dev-like', devLike],
@@ -215,6 +227,28 @@ describe.each([
         ],
       },
     });
+  });
+
+  test("a restored copy goes into the database's subnets, with its parameters and a group that admits nobody", () => {
+    const testing = built.backup.restoreTesting!;
+    const groupId = stackRef(built.stack, testing.securityGroup.securityGroupId);
+    const selection = Object.values(built.template.findResources('AWS::Backup::RestoreTestingSelection'))[0];
+    expect(selection.Properties.RestoreMetadataOverrides).toEqual({
+      dbSubnetGroupName: 'fixture-subnets',
+      // A list-typed override is a JSON array inside the string.
+      vpcSecurityGroupIds: { 'Fn::Join': ['', ['["', groupId, '"]']] },
+      dbParameterGroupName: 'fixture-parameters',
+    });
+    const group = built.template.toJSON().Resources[
+      built.stack.getLogicalId(testing.securityGroup.node.defaultChild as CfnElement)
+    ] as { Properties: Record<string, unknown> };
+    expect(group.Properties.VpcId).toEqual(stackRef(built.stack, built.vpc.vpcId));
+    expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+    // allowAllOutbound: false leaves CDK's placeholder rule, which matches no traffic.
+    expect(group.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp' }),
+    ]);
+    built.template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
   test('alarms on failed backup and restore jobs and on a day without a backup, each to the topic', () => {

@@ -9,7 +9,7 @@ import type { EnvironmentConfigInput } from '../../lib/config';
 import { defaultMaxConnections, instanceClassMemoryGiB } from '../../lib/constructs/component-alarms';
 import type { EnvironmentStage } from '../../lib/stages/environment-stage';
 import { copyOf, devLike, prodLike, PROD_ACCOUNT, REGION } from '../fixtures/configs';
-import { buildStageWith } from '../helpers/synth';
+import { buildStageWith, templateOf } from '../helpers/synth';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
@@ -48,7 +48,7 @@ function dashboardOf(template: Template): { name: string; raw: unknown } {
 
 /** The logical id of a resource of another stack that a cross-stack reference in this template names. */
 function functionIdOf(stage: EnvironmentStage, description: RegExp): string {
-  const functions = Template.fromStack(stage.ingestion).findResources('AWS::Lambda::Function', {
+  const functions = templateOf(stage.ingestion).findResources('AWS::Lambda::Function', {
     Properties: { Description: Match.stringLikeRegexp(description.source) },
   });
   expect(Object.keys(functions)).toHaveLength(1);
@@ -62,7 +62,7 @@ describe.each([
   'operations stack (%s fixture)',
   (env, fixture, db) => {
     const stage = buildStageWith(fixture);
-    const template = Template.fromStack(stage.operations);
+    const template = templateOf(stage.operations);
     const json = template.toJSON() as { Resources: Resources };
     const text = JSON.stringify(json);
 
@@ -169,7 +169,7 @@ describe.each([
     });
 
     test("Glue job failures: TriggeredRules of the ingestion stack's job-state rule", () => {
-      const rules = Template.fromStack(stage.ingestion).findResources('AWS::Events::Rule', {
+      const rules = templateOf(stage.ingestion).findResources('AWS::Events::Rule', {
         Properties: { EventPattern: { 'detail-type': ['Glue Job State Change'] } },
       });
       expect(Object.keys(rules)).toHaveLength(1);
@@ -315,8 +315,8 @@ describe('the dashboard does not grow with the tables', () => {
         replicate: true,
       });
     }
-    const few = dashboardOf(Template.fromStack(buildStageWith(devLike).operations)).raw;
-    const more = dashboardOf(Template.fromStack(buildStageWith(many).operations)).raw;
+    const few = dashboardOf(templateOf(buildStageWith(devLike).operations)).raw;
+    const more = dashboardOf(templateOf(buildStageWith(many).operations)).raw;
     expect(JSON.stringify(more)).toEqual(JSON.stringify(few));
   });
 });
@@ -325,7 +325,7 @@ describe('replication off', () => {
   const config = copyOf(devLike);
   config.replication = { ...config.replication, enabled: false };
   const stage = buildStageWith(config);
-  const template = Template.fromStack(stage.operations);
+  const template = templateOf(stage.operations);
 
   test('the probe measures the lake only; no database alarms; no replication section', () => {
     expect(stage.replication).toBeUndefined();
@@ -336,6 +336,55 @@ describe('replication off', () => {
     const text = JSON.stringify(body);
     expect(text).not.toContain('## Replication');
     expect(text).not.toContain('dataengineering-db lag');
+  });
+});
+
+describe('restore tests of dataengineering-db (prod fixture)', () => {
+  const stage = buildStageWith(prodLike);
+  const template = templateOf(stage.operations);
+  const database = stage.replicaDatabase!;
+
+  test("restore into the database's own subnet group and parameter group, not the default VPC", () => {
+    const [selection] = Object.values(template.findResources('AWS::Backup::RestoreTestingSelection'));
+    const overrides = selection.Properties.RestoreMetadataOverrides as Record<string, unknown>;
+    expect(Object.keys(overrides).sort()).toEqual([
+      'dbParameterGroupName',
+      'dbSubnetGroupName',
+      'vpcSecurityGroupIds',
+    ]);
+    // Each reads an output of the replica database stack (Fn::GetStackOutput): resolve the output it names.
+    const databaseTemplate = templateOf(database).toJSON() as { Outputs: Record<string, { Value: unknown }> };
+    const exported = (value: unknown): unknown => {
+      const read = (value as { 'Fn::GetStackOutput': { StackName: string; OutputName: string } })[
+        'Fn::GetStackOutput'
+      ];
+      expect(read.StackName).toBe(database.stackName);
+      return databaseTemplate.Outputs[read.OutputName].Value;
+    };
+    const restoreTarget = database.restoreTarget!;
+    expect(exported(overrides.dbSubnetGroupName)).toEqual(database.resolve(restoreTarget.subnetGroupName));
+    expect(exported(overrides.dbParameterGroupName)).toEqual(
+      database.resolve(restoreTarget.parameterGroupName),
+    );
+    expect(JSON.stringify(overrides.vpcSecurityGroupIds)).toMatch(
+      /^\{"Fn::Join":\["",\["\[\\"",\{"Fn::GetAtt":\[/,
+    );
+  });
+
+  test('an existing database has no restore target', () => {
+    const config = copyOf(prodLike);
+    config.replication = {
+      ...config.replication,
+      database: {
+        mode: 'existing',
+        host: 'dataengineering.cluster-example.eu-west-1.rds.amazonaws.com',
+        port: 5432,
+        databaseName: 'dataengineering',
+        credentialsSecretArn: `arn:aws:secretsmanager:${REGION}:${PROD_ACCOUNT}:secret:dataengineering/dms-target-QwErTy`,
+        securityGroupId: 'sg-0bbbbbbbbbbbbbbb1',
+      },
+    };
+    expect(buildStageWith(config).replicaDatabase!.restoreTarget).toBeUndefined();
   });
 });
 
@@ -352,7 +401,7 @@ describe('dataengineering-db exists already', () => {
       securityGroupId: 'sg-0bbbbbbbbbbbbbbb1',
     },
   };
-  const template = Template.fromStack(buildStageWith(config).operations);
+  const template = templateOf(buildStageWith(config).operations);
 
   test('no RDS alarms (its owner monitors it); the probe still measures replica lag', () => {
     expect(alarmsLike(template, 'DatabaseAlarms')).toHaveLength(0);
@@ -394,7 +443,7 @@ describe('max_connections from the instance class', () => {
 
 describe('stateful resources of the operations stack keep their logical ids', () => {
   // Renaming one replaces it: a new vault without the recovery points, a new trail bucket.
-  const template = Template.fromStack(buildStageWith(prodLike).operations);
+  const template = templateOf(buildStageWith(prodLike).operations);
   test.each([
     ['AWS::Backup::BackupVault', 'BackupVault368E0ECE'],
     ['AWS::KMS::Key', 'BackupVaultKeyA286A54F'],
