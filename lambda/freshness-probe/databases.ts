@@ -2,7 +2,7 @@
  * Connections to the sources and dataengineering-db with their Node clients
  * (`pg`, `mysql2`): TLS with the server's certificate checked (the function's
  * environment adds the RDS CAs), short connect and statement timeouts so one
- * slow server cannot use up the run, and a read-only UTC session.
+ * slow server cannot use up the run, and a read-only UTC session (utf8mb4 on MySQL).
  */
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
@@ -74,6 +74,10 @@ async function openMysql(endpoint: Endpoint): Promise<Database> {
     user: endpoint.user,
     password: endpoint.password,
     ssl: endpoint.tls ? { rejectUnauthorized: true } : undefined,
+    // utf8mb4 (mysql2's default, set here because the bundle depends on it): the server then sends
+    // every text value as UTF-8, whatever the column's character set, and mysql2 decodes it with
+    // Node's own decoder. The bundle has no other character sets (shims/iconv-lite.ts).
+    charset: 'UTF8MB4_UNICODE_CI',
     connectTimeout: CONNECT_TIMEOUT_MS,
     supportBigNumbers: true,
     bigNumberStrings: true,

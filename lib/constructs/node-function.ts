@@ -42,6 +42,22 @@ export const FUNCTION_MEMORY_MIB = 256;
 /** Modules the bundles leave out: the runtime and the Powertools layer provide them. */
 export const NODE_FUNCTION_EXTERNALS = ['@aws-sdk/*', '@aws-lambda-powertools/*'];
 
+/**
+ * Packages a bundle replaces with a file of the project, by package name; each file is given from
+ * the repository root: `{ 'iconv-lite': 'lambda/freshness-probe/shims/iconv-lite.ts' }`.
+ */
+export type ModuleSubstitutions = Readonly<Record<string, string>>;
+
+/**
+ * esbuild's `alias` for `substitutions`, as the bundling here and the benchmark
+ * (scripts/bench/bundles.ts) pass it. esbuild resolves an alias's target in its working directory,
+ * not beside the file that imports the package (https://esbuild.github.io/api/#alias): the
+ * repository root in both, NodejsFunction's `projectRoot` here and `absWorkingDir` there.
+ */
+export function esbuildAlias(substitutions: ModuleSubstitutions): Record<string, string> {
+  return Object.fromEntries(Object.entries(substitutions).map(([name, file]) => [name, `./${file}`]));
+}
+
 export interface NodeFunctionProps {
   /** Folder under lambda/ that holds the handler's index.ts. */
   readonly handlerDir: string;
@@ -70,10 +86,23 @@ export interface NodeFunctionProps {
    * @default - none
    */
   readonly bundledFiles?: Readonly<Record<string, string>>;
+  /**
+   * Packages the bundle replaces with a file under lambda/ (esbuild's `alias`): for a dependency
+   * of a dependency that is large and that the handler never needs, such as mysql2's character
+   * tables. Only the bundle changes; tests that import the handler's modules load the real package.
+   * @default - none: every package is bundled as installed
+   */
+  readonly moduleSubstitutions?: ModuleSubstitutions;
 }
 
 /** Names a bundled document may have: an environment-variable-like name. */
 const BUNDLED_FILE_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** A package name as npm allows it, scoped or not; esbuild aliases whole packages. */
+const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+
+/** A substitute: a TypeScript file under lambda/, given from the repository root. */
+const SUBSTITUTE_FILE = /^lambda\/(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ts$/;
 
 /** `text` as one shell word (POSIX single quotes). */
 function shellWord(text: string): string {
@@ -131,6 +160,24 @@ export class NodeFunction extends Construct {
         throw new Error(`${this.node.path}: bundled file ${JSON.stringify(name)}: expected JSON`);
       }
     }
+    const substitutions = props.moduleSubstitutions ?? {};
+    for (const [name, file] of Object.entries(substitutions)) {
+      if (!PACKAGE_NAME.test(name)) {
+        throw new Error(
+          `${this.node.path}: module substitution ${JSON.stringify(name)}: expected a package name such as iconv-lite`,
+        );
+      }
+      if (
+        !SUBSTITUTE_FILE.test(file) ||
+        file.split('/').includes('..') ||
+        !existsSync(path.join(ROOT, file))
+      ) {
+        throw new Error(
+          `${this.node.path}: module substitution for ${name}: ${JSON.stringify(file)}: expected an existing .ts file ` +
+            'under lambda/, from the repository root',
+        );
+      }
+    }
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: props.logsKey.key,
       retention: props.logRetention,
@@ -184,6 +231,11 @@ export class NodeFunction extends Construct {
         // The Node.js 24 runtime provides AWS SDK v3; the layer provides Powertools.
         externalModules: NODE_FUNCTION_EXTERNALS,
         forceDockerBundling: false,
+        // One `--alias:<package>=<file>` flag each; the targets are relative to projectRoot, which
+        // is where local bundling runs esbuild.
+        esbuildArgs: {
+          '--alias': Object.entries(esbuildAlias(substitutions)).map(([name, file]) => `${name}=${file}`),
+        },
         // The documents are copied from a host temp file, so this needs local bundling (esbuild is a
         // dev dependency): in Docker bundling the copy fails, loudly, rather than ship without them.
         commandHooks: {

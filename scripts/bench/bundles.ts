@@ -1,8 +1,21 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildFailure, type Message, type Metafile } from 'esbuild';
-import { NODE_FUNCTION_EXTERNALS } from '../../lib/constructs/node-function';
+import {
+  build,
+  type BuildFailure,
+  type BuildOptions,
+  type Format,
+  type Message,
+  type Metafile,
+  type Platform,
+} from 'esbuild';
+import { FRESHNESS_PROBE_SUBSTITUTIONS } from '../../lib/constructs/freshness-probe';
+import {
+  esbuildAlias,
+  NODE_FUNCTION_EXTERNALS,
+  type ModuleSubstitutions,
+} from '../../lib/constructs/node-function';
 
 /** Per-bundle size target: 150 KB of minified output. */
 export const BUNDLE_LIMIT_BYTES = 150 * 1024;
@@ -15,6 +28,11 @@ const NOT_FUNCTIONS = new Set(['shared']);
  * provides the AWS SDK v3, the Powertools layer provides Powertools.
  */
 const RUNTIME_EXTERNALS = NODE_FUNCTION_EXTERNALS;
+
+/** The packages a function's construct replaces in its bundle (`moduleSubstitutions`), by directory. */
+const MODULE_SUBSTITUTIONS: Readonly<Record<string, ModuleSubstitutions>> = {
+  'freshness-probe': FRESHNESS_PROBE_SUBSTITUTIONS,
+};
 
 /** How many of a bundle's largest contributors the results keep. */
 const LARGEST_CONTRIBUTORS = 8;
@@ -33,24 +51,61 @@ export type BundleResult =
       readonly minifiedBytes: number;
       readonly gzipBytes: number;
       readonly buildMilliseconds: number;
+      /** Packages replaced by a file of the project, as the function's construct replaces them. */
+      readonly substituted: readonly string[];
       /** Packages that contribute most to the minified output: where to look on a MISS. */
       readonly largestContributors: readonly BundleContributor[];
     }
   | { readonly name: string; readonly entry: string; readonly status: 'error'; readonly error: string }
   | { readonly name: string; readonly entry: string; readonly status: 'no-entry' };
 
+/** The esbuild settings every bundle shares. */
+export interface BundleSettings {
+  readonly target: string;
+  readonly format: Format;
+  readonly platform: Platform;
+  readonly minify: boolean;
+  readonly sourcemap: boolean;
+  readonly external: readonly string[];
+}
+
 export interface BundlesResult {
   readonly limitBytes: number;
   /** The esbuild settings used, as NodejsFunction would pass them for Node 24 on arm64. */
-  readonly settings: {
-    readonly target: string;
-    readonly format: string;
-    readonly platform: string;
-    readonly minify: boolean;
-    readonly sourcemap: boolean;
-    readonly external: readonly string[];
-  };
+  readonly settings: BundleSettings;
   readonly bundles: readonly BundleResult[];
+}
+
+/**
+ * As lib/constructs/node-function.ts has NodejsFunction bundle, but without a source map: it is a
+ * file of its own and does not change the code.
+ */
+const SETTINGS: BundleSettings = {
+  target: 'node24',
+  format: 'cjs',
+  platform: 'node',
+  minify: true,
+  sourcemap: false,
+  external: RUNTIME_EXTERNALS,
+};
+
+/**
+ * The esbuild options of lambda/`name`'s bundle, from `entry` (its index.ts, or one of its modules
+ * for a test that loads part of it): the shared settings and the function's module substitutions.
+ */
+export function bundleOptions(root: string, name: string, entry: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    absWorkingDir: root,
+    bundle: true,
+    minify: SETTINGS.minify,
+    platform: SETTINGS.platform,
+    target: SETTINGS.target,
+    format: SETTINGS.format,
+    external: [...SETTINGS.external],
+    alias: esbuildAlias(MODULE_SUBSTITUTIONS[name] ?? {}),
+    sourcemap: SETTINGS.sourcemap,
+  };
 }
 
 /** `node_modules/@scope/pkg/...` -> `@scope/pkg` (innermost node_modules); a project file keeps its path. */
@@ -91,25 +146,12 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function bundleOne(
-  root: string,
-  name: string,
-  entry: string,
-  settings: BundlesResult['settings'],
-): Promise<BundleResult> {
+async function bundleOne(root: string, name: string, entry: string): Promise<BundleResult> {
   const entryPath = relative(root, entry);
   const started = performance.now();
   try {
     const result = await build({
-      entryPoints: [entry],
-      absWorkingDir: root,
-      bundle: true,
-      minify: settings.minify,
-      platform: 'node',
-      target: settings.target,
-      format: 'cjs',
-      external: [...settings.external],
-      sourcemap: settings.sourcemap,
+      ...bundleOptions(root, name, entry),
       write: false,
       metafile: true,
       logLevel: 'silent',
@@ -126,6 +168,7 @@ async function bundleOne(
       minifiedBytes: code.contents.byteLength,
       gzipBytes: gzipSync(code.contents, { level: 9 }).byteLength,
       buildMilliseconds,
+      substituted: Object.keys(MODULE_SUBSTITUTIONS[name] ?? {}),
       largestContributors: largestContributors(result.metafile),
     };
   } catch (error) {
@@ -141,14 +184,6 @@ export async function benchBundles(
   root: string,
   progress: (message: string) => void,
 ): Promise<BundlesResult> {
-  const settings = {
-    target: 'node24',
-    format: 'cjs',
-    platform: 'node',
-    minify: true,
-    sourcemap: false,
-    external: RUNTIME_EXTERNALS,
-  };
   const lambdaDir = join(root, 'lambda');
   const names = existsSync(lambdaDir)
     ? readdirSync(lambdaDir, { withFileTypes: true })
@@ -165,7 +200,7 @@ export async function benchBundles(
       continue;
     }
     progress(`bundle lambda/${name} ...`);
-    bundles.push(await bundleOne(root, name, entry, settings));
+    bundles.push(await bundleOne(root, name, entry));
   }
-  return { limitBytes: BUNDLE_LIMIT_BYTES, settings, bundles };
+  return { limitBytes: BUNDLE_LIMIT_BYTES, settings: SETTINGS, bundles };
 }

@@ -121,9 +121,15 @@ function bundlesSection({ limitBytes, settings, bundles }: BundlesResult): strin
         return [`lambda/${bundle.name}`, '-', '-', 'no index.ts yet'];
     }
   });
+  const substitutions = bundles.flatMap((bundle) =>
+    bundle.status === 'ok' && bundle.substituted.length > 0
+      ? [`  lambda/${bundle.name}: ${bundle.substituted.join(', ')} replaced, as its construct replaces them`]
+      : [],
+  );
   return [
     heading,
     ...table(['function', 'minified', 'gzip -9', `<= ${formatBytes(limitBytes)}`], rows, [1, 2]),
+    ...substitutions,
   ];
 }
 
