@@ -12,17 +12,27 @@ const ROOT = join(__dirname, '..', '..');
 
 /**
  * The context the CLI gives the app: cdk.json feature flags plus the committed
- * lookups. Asset bundling is skipped (`aws:cdk:bundling-stacks: []`), which
- * saves about a second of esbuild per stage: template tests assert function
- * properties, not bundle contents. The real bundling runs in `npm run synth`
- * (CI runs it) and in `npm run bench`, which reports every bundle's size.
+ * lookups, with two savings:
+ * - Asset bundling is skipped (`aws:cdk:bundling-stacks: []`), about a second
+ *   of esbuild per stage: template tests assert function properties, not
+ *   bundle contents. The real bundling runs in `npm run synth` (CI runs it) and
+ *   in `npm run bench`, which reports every bundle's size.
+ * - Creation and metadata stack traces are off: under Jest's source-map support
+ *   capturing them took about an eighth of a template suite's CPU, and no test
+ *   reads them. The CLI keeps them, for a person reading a synth error.
  */
 export function projectContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
   const lookups = JSON.parse(readFileSync(join(ROOT, 'cdk.context.json'), 'utf8')) as Record<string, unknown>;
-  return { ...cdkJson.context, ...lookups, 'aws:cdk:bundling-stacks': [] };
+  return {
+    ...cdkJson.context,
+    ...lookups,
+    'aws:cdk:bundling-stacks': [],
+    'aws:cdk:disable-creation-stack-traces': true,
+    'aws:cdk:disable-stack-trace': true,
+  };
 }
 
 /**
@@ -59,7 +69,9 @@ const synthesized = new WeakMap<Stage, { readonly assembly: CloudAssembly; reado
  * `Template.fromStack`, with each stage synthesized once. `Template.fromStack`
  * synthesizes the whole stage again on every call (it supports assertions made
  * between additions to the tree); the suites here read a finished stage many
- * times over, so it spent about a third of their synth time on repeats. A stage
+ * times over (441 stage synths in one run, about 100 with this). A repeat synth is
+ * cheap next to building the stage, so the time saved is small: within the noise
+ * of three suites' timing on this machine. A stage
  * whose tree has gained or lost constructs since its synth is synthesized again,
  * so a test that adds to a stage after reading it still sees the addition.
  */
