@@ -110,6 +110,11 @@ export const TableSchema = z
       .describe('Primary key columns; used to deduplicate lake rows and by DMS.'),
     lake: TableLakeSchema,
     replicate: z.boolean().describe('Whether AWS DMS replicates this table into dataengineering-db.'),
+    insertTimeColumn: sqlIdentifier('column name')
+      .optional()
+      .describe(
+        "A column set to the time a row is inserted (e.g. created_at), for a replicated table read by an increasing key: the freshness probe then measures its replica lag in time. @default - such a table's replica lag is a lower bound taken against the lake's watermark",
+      ),
   })
   .describe('One table of a source.');
 

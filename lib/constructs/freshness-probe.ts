@@ -84,22 +84,12 @@ export interface FreshnessProbeProps {
   readonly enabled?: boolean;
   /** How often the row counts are reconciled. @default Duration.minutes(RECONCILIATION_INTERVAL_MINUTES), an hour */
   readonly reconciliationInterval?: Duration;
-  /**
-   * Insert-time columns of increasing-key tables, by `<source>/<schema>.<table>`, so their
-   * replica lag is measured in time. @default - none: increasing-key tables are measured
-   * against the lake's watermark (a lower bound, README)
-   */
-  readonly insertTimeColumns?: Readonly<Record<string, string>>;
 }
 
-function probeTable(
-  source: SourceConfig,
-  table: TableConfig,
-  insertTimeColumns: Readonly<Record<string, string>>,
-  withReplica: boolean,
-): ProbeTable {
+function probeTable(source: SourceConfig, table: TableConfig, withReplica: boolean): ProbeTable {
   const lake = table.lake;
-  const timeColumn = insertTimeColumns[`${source.name}/${table.schema}.${table.name}`];
+  // An increasing-key table's insert-time column (config rules allow it on no other kind).
+  const timeColumn = table.insertTimeColumn;
   return {
     schema: table.schema,
     name: table.name,
@@ -150,7 +140,6 @@ export class FreshnessProbe extends Construct {
     const reach = props.reach ?? { kind: 'peering' };
     const reconciliationInterval =
       props.reconciliationInterval ?? Duration.minutes(RECONCILIATION_INTERVAL_MINUTES);
-    const insertTimeColumns = props.insertTimeColumns ?? {};
     const sources: ProbeSource[] = props.sources.map((source) => ({
       name: source.name,
       engine: source.engine,
@@ -158,9 +147,7 @@ export class FreshnessProbe extends Construct {
       port: source.port,
       database: source.database,
       secretArn: source.credentialsSecretArn,
-      tables: source.tables.map((table) =>
-        probeTable(source, table, insertTimeColumns, props.replica !== undefined),
-      ),
+      tables: source.tables.map((table) => probeTable(source, table, props.replica !== undefined)),
     }));
     const replicated = sources.some((source) => source.tables.some((t) => t.replicaSchema !== undefined));
     // Only when some table is replicated: otherwise nothing reads dataengineering-db.

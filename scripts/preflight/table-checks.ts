@@ -8,7 +8,8 @@
  * bookmark columns exist and the first one leads an index, so the job's
  * bounded range read and its max() probe do not scan the whole table; on
  * PostgreSQL, a replicated table logs enough of an updated or deleted row for
- * DMS to find it (REPLICA IDENTITY).
+ * DMS to find it (REPLICA IDENTITY); an insert-time column exists and leads
+ * an index, as the freshness probe reads its greatest value.
  */
 import type { TableConfig } from '../../lib/config';
 import { fail, pass, type Finding } from './findings';
@@ -111,7 +112,14 @@ export function tableFindings(
           ),
     );
     const leading = table.lake.bookmarkKeys[0];
-    if (!missing.includes(leading)) findings.push(bookmarkIndexFinding(engine, table, facts, leading));
+    if (!missing.includes(leading)) {
+      findings.push(
+        leadingIndexFinding('bookmark-index', engine, table, facts, leading, table.lake.bookmarkKeys),
+      );
+    }
+  }
+  if (table.insertTimeColumn !== undefined) {
+    findings.push(...insertTimeFindings(engine, table, facts, table.insertTimeColumn));
   }
 
   if (engine === 'postgres' && table.replicate) findings.push(replicaIdentityFinding(table, facts));
@@ -143,26 +151,31 @@ function primaryKeyFinding(engine: Engine, table: TableConfig, facts: TableFacts
       );
 }
 
-function bookmarkIndexFinding(
+/**
+ * Whether `leading` leads a usable index of the table: a range read on it, or a max() of it, then reads the
+ * index instead of the whole table. `check` names the finding, `indexColumns` the index to suggest.
+ */
+function leadingIndexFinding(
+  check: 'bookmark-index' | 'insert-time-index',
   engine: Engine,
   table: TableConfig,
   facts: TableFacts,
   leading: string,
+  indexColumns: readonly string[],
 ): Finding {
   const name = qualifiedName(table);
   const leads = (index: IndexFacts) =>
     index.columns[0] != null && sameColumn(engine, index.columns[0], leading);
   const usable = facts.indexes.find((index) => leads(index) && index.unusable === undefined);
   if (usable !== undefined) {
-    return pass('bookmark-index', `${leading} leads index ${usable.name} ${list(usable.columns)}`, name);
+    return pass(check, `${leading} leads index ${usable.name} ${list(usable.columns)}`, name);
   }
-  const columns = list(table.lake.mode === 'incremental' ? table.lake.bookmarkKeys : [leading]);
   // MySQL requires an index name; PostgreSQL makes one up.
-  const create = `CREATE INDEX ${engine === 'mysql' ? '<name> ' : ''}ON ${name} ${columns}`;
+  const create = `CREATE INDEX ${engine === 'mysql' ? '<name> ' : ''}ON ${name} ${list(indexColumns)}`;
   const unusable = facts.indexes.find(leads);
   if (unusable !== undefined) {
     return fail(
-      'bookmark-index',
+      check,
       `${leading} leads index ${unusable.name}, but it is ${unusable.unusable}; a range read needs a plain B-tree index: ${create}`,
       name,
     );
@@ -174,7 +187,33 @@ function bookmarkIndexFinding(
     inner === undefined
       ? `no index contains ${leading}`
       : `${leading} is not the first column of ${inner.name} ${list(inner.columns)}`;
-  return fail('bookmark-index', `${position}, so every run scans the whole table: ${create}`, name);
+  const scans =
+    check === 'bookmark-index'
+      ? 'every run scans the whole table'
+      : 'every probe of its replica lag scans the whole table';
+  return fail(check, `${position}, so ${scans}: ${create}`, name);
+}
+
+/**
+ * A replicated increasing-key table's insert-time column (insertTimeColumn): the freshness probe reads its
+ * greatest value every 5 minutes on the source, so it must exist and lead an index.
+ */
+function insertTimeFindings(
+  engine: Engine,
+  table: TableConfig,
+  facts: TableFacts,
+  column: string,
+): Finding[] {
+  const name = qualifiedName(table);
+  if (!facts.columns.some((existing) => sameColumn(engine, existing, column))) {
+    return [
+      fail('insert-time-column', `${column} is not a column of ${name}; insertTimeColumn is ${column}`, name),
+    ];
+  }
+  return [
+    pass('insert-time-column', `${column} exists`, name),
+    leadingIndexFinding('insert-time-index', engine, table, facts, column, [column]),
+  ];
 }
 
 function replicaIdentityFinding(table: TableConfig, facts: TableFacts): Finding {

@@ -235,6 +235,48 @@ describe('bookmark keys and primary keys', () => {
     ]);
   });
 
+  describe('insertTimeColumn', () => {
+    // In the fixtures: 0 sessions (update-timestamp), 1 shots (increasing-key), 3 facilities (snapshot).
+    const table = (config: EnvironmentConfigInput, t: number) => config.sources[0].tables[t];
+
+    test('is accepted on a replicated increasing-key table', () => {
+      expect(problemsAfter((config) => (table(config, 1).insertTimeColumn = 'created_at'))).toEqual([]);
+    });
+
+    test.each([
+      [
+        0,
+        "unset unless lake.bookmarkKind is 'increasing-key': an update-timestamp table's replica lag is timed by its bookmark key already, and a snapshot table has none",
+      ],
+      [
+        3,
+        "unset unless lake.bookmarkKind is 'increasing-key': an update-timestamp table's replica lag is timed by its bookmark key already, and a snapshot table has none",
+      ],
+    ])('is refused on table %i, which is not read by an increasing key', (t, expected) => {
+      expect(problemsAfter((config) => (table(config, t).insertTimeColumn = 'created_at'))).toEqual([
+        `sources[0].tables[${t}].insertTimeColumn: expected ${expected}; received "created_at"`,
+      ]);
+    });
+
+    test('is refused on an increasing-key table that is not replicated', () => {
+      expect(
+        problemsAfter((config) =>
+          Object.assign(table(config, 1), { insertTimeColumn: 'created_at', replicate: false }),
+        ),
+      ).toEqual([
+        'sources[0].tables[1].insertTimeColumn: expected unset for a table that is not replicated (replicate: false): the column only times its replica lag; received "created_at"',
+      ]);
+    });
+
+    test('must be a column name', () => {
+      expect(
+        problemsAfter((config) => (table(config, 1).insertTimeColumn = 'created at')).map((p) =>
+          p.slice(0, p.indexOf(':')),
+        ),
+      ).toEqual(['sources[0].tables[1].insertTimeColumn']);
+    });
+  });
+
   test('are the columns glue-scripts/pylib/ingest_helpers.py adds', () => {
     const python = readFileSync(join(ROOT, 'glue-scripts', 'pylib', 'ingest_helpers.py'), 'utf8');
     const tuple = (name: string) => {

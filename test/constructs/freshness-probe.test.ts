@@ -16,7 +16,7 @@ import { parseProbeInput } from '../../lambda/freshness-probe/input';
 import { validateConfig, type SourceConfig } from '../../lib/config';
 import { FreshnessProbe, type FreshnessProbeProps } from '../../lib/constructs/freshness-probe';
 import { LogsKey } from '../../lib/constructs/logs-key';
-import { twoSources } from '../fixtures/configs';
+import { copyOf, twoSources } from '../fixtures/configs';
 import { templateOf } from '../helpers/synth';
 
 const config = validateConfig(twoSources, 'dev');
@@ -167,6 +167,21 @@ describe('FreshnessProbe', () => {
       port: 5432,
       database: 'dataengineering',
       secretArn: REPLICA_SECRET,
+    });
+  });
+
+  it("times an increasing-key table's replica lag by its insertTimeColumn when the config names one", () => {
+    const input = copyOf(twoSources);
+    input.sources[0].tables[1].insertTimeColumn = 'created_at';
+    const sources = validateConfig(input, 'dev').sources;
+    const freshness = parseProbeInput(scheduleInputs(probeStack({ sources }))['rate(5 minutes)']);
+    expect(freshness.sources[0].tables[1]).toEqual({
+      schema: 'public',
+      name: 'shots',
+      kind: 'increasing-key',
+      column: 'id',
+      timeColumn: 'created_at',
+      replicaSchema: 'public',
     });
   });
 

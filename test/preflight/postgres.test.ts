@@ -69,6 +69,8 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
       snapshot('identity_full', 'public', { replicate: true }),
       snapshot('not_granted', 'public', { replicate: true }),
       snapshot('in_hidden_schema', 'hidden'),
+      incremental('timed', 'public', ['id'], { replicate: true, insertTimeColumn: 'created_at' }),
+      incremental('timed_unindexed', 'public', ['id'], { replicate: true, insertTimeColumn: 'created_at' }),
     ],
   });
 
@@ -101,6 +103,9 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
         CREATE TABLE identity_full (id int);
         ALTER TABLE identity_full REPLICA IDENTITY FULL;
         CREATE TABLE not_granted (id int PRIMARY KEY);
+        CREATE TABLE timed (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
+        CREATE INDEX ON timed (created_at);
+        CREATE TABLE timed_unindexed (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
         CREATE SCHEMA hidden;
         CREATE TABLE hidden.in_hidden_schema (id int PRIMARY KEY);
         GRANT SELECT ON hidden.in_hidden_schema TO ${READER};
@@ -138,7 +143,12 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
         'dms-select public.not_granted',
         // SELECT on the table is not enough without USAGE on its schema.
         'reader-select hidden.in_hidden_schema',
+        // The freshness probe reads max(created_at) every 5 minutes.
+        'insert-time-index public.timed_unindexed',
       ].sort(),
+    );
+    expect(resultOf(results, 'insert-time-index', 'public.timed').detail).toBe(
+      'created_at leads index timed_created_at_idx (created_at)',
     );
     expect(resultOf(results, 'bookmark-index', 'public.sessions').detail).toBe(
       'updated_at leads index sessions_updated_at_id_idx (updated_at, id)',

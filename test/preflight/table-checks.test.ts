@@ -46,6 +46,62 @@ describe('tableFindings', () => {
     );
   });
 
+  describe('insertTimeColumn', () => {
+    const timed = { ...SHOTS, replicate: true, insertTimeColumn: 'created_at' } as TableConfig;
+    const shots = (indexes: TableFacts['indexes'], columns = ['id', 'created_at']): TableFacts => ({
+      ...GOOD,
+      columns,
+      indexes: [{ name: 'shots_pkey', columns: ['id'] }, ...indexes],
+    });
+
+    test('exists and leads an index: two passing rows', () => {
+      const findings = byCheck(
+        tableFindings(
+          'postgres',
+          timed,
+          shots([{ name: 'shots_created_at_idx', columns: ['created_at'] }]),
+          'r',
+        ),
+      );
+      expect(findings['insert-time-column']).toMatchObject({ passed: true, detail: 'created_at exists' });
+      expect(findings['insert-time-index']).toMatchObject({
+        passed: true,
+        detail: 'created_at leads index shots_created_at_idx (created_at)',
+      });
+    });
+
+    test('no index: a failure that gives the index to create', () => {
+      expect(byCheck(tableFindings('mysql', timed, shots([]), 'r'))['insert-time-index']).toEqual({
+        check: 'insert-time-index',
+        table: 'public.shots',
+        passed: false,
+        detail:
+          'no index contains created_at, so every probe of its replica lag scans the whole table: CREATE INDEX <name> ON public.shots (created_at)',
+      });
+    });
+
+    test('second in an index is no use', () => {
+      const facts = shots([{ name: 'shots_player_created_idx', columns: ['player_id', 'created_at'] }]);
+      expect(byCheck(tableFindings('postgres', timed, facts, 'r'))['insert-time-index'].detail).toBe(
+        'created_at is not the first column of shots_player_created_idx (player_id, created_at), so every probe of its replica lag scans the whole table: CREATE INDEX ON public.shots (created_at)',
+      );
+    });
+
+    test('a missing column fails, and its index is not checked', () => {
+      const findings = tableFindings('postgres', timed, shots([], ['id']), 'r');
+      expect(byCheck(findings)['insert-time-column']).toMatchObject({
+        passed: false,
+        detail: 'created_at is not a column of public.shots; insertTimeColumn is created_at',
+      });
+      expect(findings.map((f) => f.check)).not.toContain('insert-time-index');
+    });
+
+    test('a table without one has neither row', () => {
+      const checks = tableFindings('postgres', SESSIONS, GOOD, 'r').map((f) => f.check);
+      expect(checks.filter((c) => c.startsWith('insert-time'))).toEqual([]);
+    });
+  });
+
   test('a missing table is one failure and nothing else', () => {
     expect(tableFindings('postgres', SESSIONS, MISSING_TABLE, 'lake_reader')).toEqual([
       {

@@ -19,7 +19,13 @@ interface ColumnsInput {
   readonly sources: readonly {
     readonly tables: readonly {
       readonly primaryKey: readonly string[];
-      readonly lake: { readonly mode: string; readonly bookmarkKeys?: readonly string[] };
+      readonly lake: {
+        readonly mode: string;
+        readonly bookmarkKeys?: readonly string[];
+        readonly bookmarkKind?: string;
+      };
+      readonly replicate: boolean;
+      readonly insertTimeColumn?: string;
     }[];
   }[];
 }
@@ -30,7 +36,9 @@ const added = new Set<string>(JOB_ADDED_COLUMNS);
  * Bookmark keys are distinct, and neither they nor primary key columns are
  * columns the job adds. Column names are compared case-insensitively: Spark
  * resolves columns without regard to case by default, and PostgreSQL folds
- * unquoted names to lower case.
+ * unquoted names to lower case. An insert-time column belongs to a replicated
+ * increasing-key table: it is what the freshness probe times that table's
+ * replica lag by.
  */
 export function columnIssues(config: ColumnsInput): RuleIssue[] {
   const issues: RuleIssue[] = [];
@@ -64,6 +72,18 @@ export function columnIssues(config: ColumnsInput): RuleIssue[] {
         }
         seen.add(folded);
       });
+      if (table.insertTimeColumn !== undefined) {
+        const increasingKey = table.lake.mode === 'incremental' && table.lake.bookmarkKind === 'increasing-key';
+        if (!increasingKey || !table.replicate) {
+          issues.push({
+            path: at(['insertTimeColumn']),
+            input: table.insertTimeColumn,
+            message: increasingKey
+              ? 'unset for a table that is not replicated (replicate: false): the column only times its replica lag'
+              : "unset unless lake.bookmarkKind is 'increasing-key': an update-timestamp table's replica lag is timed by its bookmark key already, and a snapshot table has none",
+          });
+        }
+      }
     }),
   );
   return issues;
