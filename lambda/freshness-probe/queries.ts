@@ -2,7 +2,8 @@
  * The probe's SQL, per engine, and the small interface a database connection
  * offers it. Every statement is a single indexed lookup or an indexed range
  * count on the table's bookmark column (the column the lake job reads by, which
- * the preflight checks is indexed); none scans a table.
+ * the preflight checks is indexed on the source; on dataengineering-db the
+ * indexes are those `npm run replica-indexes` prints); none scans a table.
  *
  * Times cross between servers as text: `YYYY-MM-DDTHH:MI:SS.ffffff` in UTC (each
  * session is set to UTC) going out, and `YYYY-MM-DD HH:MI:SS.ffffff` coming in as an
