@@ -23,23 +23,14 @@ function withTables(tables: TableInput[], targetSchema?: string): EnvironmentCon
   return config;
 }
 
+/**
+ * devLike's tables (sessions and players by update timestamp, shots by an increasing id that leads
+ * its primary key, facilities a snapshot not replicated), shots with an insert-time column, and two more.
+ */
 const TABLES: TableInput[] = [
-  {
-    schema: 'public',
-    name: 'sessions',
-    primaryKey: ['id'],
-    lake: { mode: 'incremental', bookmarkKeys: ['updated_at', 'id'], bookmarkKind: 'update-timestamp' },
-    replicate: true,
-  },
-  {
-    // The increasing key leads the primary key: its index serves the probe.
-    schema: 'public',
-    name: 'shots',
-    primaryKey: ['id'],
-    lake: { mode: 'incremental', bookmarkKeys: ['id'], bookmarkKind: 'increasing-key' },
-    replicate: true,
-    insertTimeColumn: 'created_at',
-  },
+  ...copyOf(devLike).sources[0].tables.map((table) =>
+    table.name === 'shots' ? { ...table, insertTimeColumn: 'created_at' } : table,
+  ),
   {
     // A surrogate key with a separate sequence column.
     schema: 'public',
@@ -55,7 +46,6 @@ const TABLES: TableInput[] = [
     lake: { mode: 'incremental', bookmarkKeys: ['changed_at', 'id'], bookmarkKind: 'update-timestamp' },
     replicate: false,
   },
-  { schema: 'public', name: 'facilities', primaryKey: ['id'], lake: { mode: 'snapshot' }, replicate: true },
 ];
 
 describe('replicaIndexes', () => {
@@ -65,6 +55,7 @@ describe('replicaIndexes', () => {
     expect(indexes.map((index) => [index.schema, index.table, index.column])).toEqual([
       ['public', 'sessions', 'updated_at'],
       ['public', 'shots', 'created_at'],
+      ['public', 'players', 'updated_at'],
       ['public', 'events', 'seq'],
     ]);
     expect(indexes[0].statement).toBe(
@@ -115,7 +106,7 @@ describe('npm run replica-indexes', () => {
   test('prints one commented statement per index and exits 0', () => {
     const { code, out, err } = run('--env', 'dev');
     expect({ code, err }).toEqual({ code: 0, err: [] });
-    expect(out.filter((line) => line.startsWith('CREATE INDEX'))).toHaveLength(3);
+    expect(out.filter((line) => line.startsWith('CREATE INDEX'))).toHaveLength(4);
     expect(out).toContain('-- public.events.seq: increasing key: replica lag and reconciliation');
   });
 
@@ -158,6 +149,7 @@ describe('on the real PostgreSQL server', () => {
     await db.query(`
       CREATE TABLE sessions (id bigint PRIMARY KEY, updated_at timestamp NOT NULL);
       CREATE TABLE shots (id bigint PRIMARY KEY, created_at timestamp NOT NULL);
+      CREATE TABLE players (id bigint PRIMARY KEY, updated_at timestamp NOT NULL);
       CREATE TABLE events (event_uuid uuid PRIMARY KEY, seq bigint NOT NULL);
       CREATE TABLE facilities (id int PRIMARY KEY);
     `);

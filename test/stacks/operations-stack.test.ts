@@ -370,22 +370,6 @@ describe('restore tests of dataengineering-db (prod fixture)', () => {
       /^\{"Fn::Join":\["",\["\[\\"",\{"Fn::GetAtt":\[/,
     );
   });
-
-  test('an existing database has no restore target', () => {
-    const config = copyOf(prodLike);
-    config.replication = {
-      ...config.replication,
-      database: {
-        mode: 'existing',
-        host: 'dataengineering.cluster-example.eu-west-1.rds.amazonaws.com',
-        port: 5432,
-        databaseName: 'dataengineering',
-        credentialsSecretArn: `arn:aws:secretsmanager:${REGION}:${PROD_ACCOUNT}:secret:dataengineering/dms-target-QwErTy`,
-        securityGroupId: 'sg-0bbbbbbbbbbbbbbb1',
-      },
-    };
-    expect(buildStageWith(config).replicaDatabase!.restoreTarget).toBeUndefined();
-  });
 });
 
 describe('dataengineering-db exists already', () => {
@@ -401,7 +385,13 @@ describe('dataengineering-db exists already', () => {
       securityGroupId: 'sg-0bbbbbbbbbbbbbbb1',
     },
   };
-  const template = templateOf(buildStageWith(config).operations);
+  const stage = buildStageWith(config);
+  const template = templateOf(stage.operations);
+
+  test('no restore testing of it: the app has no restore target for a database it does not own', () => {
+    expect(stage.replicaDatabase!.restoreTarget).toBeUndefined();
+    template.resourceCountIs('AWS::Backup::RestoreTestingSelection', 0);
+  });
 
   test('no RDS alarms (its owner monitors it); the probe still measures replica lag', () => {
     expect(alarmsLike(template, 'DatabaseAlarms')).toHaveLength(0);
