@@ -18,6 +18,10 @@ Run it once a table's first full load has finished (psql -f, outside a transacti
 
 Exit codes: 0 printed, 2 the command line, the environment or its config is wrong.`;
 
+/** The probe's indexes that a failed CONCURRENTLY build left invalid (pg_index.indisvalid). */
+export const INVALID_INDEXES_SQL =
+  "SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text LIKE '%probe_idx%';";
+
 export interface Io {
   readonly stdout: (line: string) => void;
   readonly stderr: (line: string) => void;
@@ -66,6 +70,11 @@ export function main(argv: readonly string[], io: Io, registry: EnvironmentRegis
     io.stdout(
       '-- CONCURRENTLY builds each index without blocking DMS; it cannot run inside a transaction block.',
     );
+    io.stdout(
+      '-- A build that fails leaves an invalid index, which IF NOT EXISTS then skips: list them with',
+    );
+    io.stdout(`--   ${INVALID_INDEXES_SQL}`);
+    io.stdout('-- and DROP INDEX CONCURRENTLY each before running this file again.');
     for (const index of indexes) {
       io.stdout(`-- ${index.schema}.${index.table}.${index.column}: ${index.reason}`);
       io.stdout(index.statement);

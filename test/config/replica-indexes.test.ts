@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { greatestKeySql, newestSinceSql } from '../../lambda/freshness-probe/queries';
 import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { POSTGRES_IDENTIFIER_LIMIT, replicaIndexes } from '../../lib/config/replica-indexes';
-import { main } from '../../scripts/replica-indexes/main';
+import { INVALID_INDEXES_SQL, main } from '../../scripts/replica-indexes/main';
 import { copyOf, devLike } from '../fixtures/configs';
 
 type TableInput = EnvironmentConfigInput['sources'][number]['tables'][number];
@@ -193,5 +193,19 @@ describe('on the real PostgreSQL server', () => {
       expect(shown).not.toMatch(/Seq Scan/);
       expect(shown).toMatch(/Index/);
     }
+  });
+
+  test('a failed build leaves an invalid index that IF NOT EXISTS skips, and the printed query finds it', async () => {
+    await db.query('CREATE TABLE twice (id int PRIMARY KEY, v int); INSERT INTO twice VALUES (1, 7), (2, 7)');
+    // A unique build over duplicates fails part-way, as a build interrupted by anything would.
+    await expect(
+      db.query('CREATE UNIQUE INDEX CONCURRENTLY "twice_v_probe_idx" ON twice (v)'),
+    ).rejects.toThrow(/could not create unique index/);
+    await db.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS "twice_v_probe_idx" ON twice (v)');
+    const invalid = await db.query<{ indexrelid: string }>(INVALID_INDEXES_SQL);
+    expect(invalid.rows.map((row) => row.indexrelid)).toEqual(['twice_v_probe_idx']);
+    await db.query('DROP INDEX CONCURRENTLY "twice_v_probe_idx"');
+    await db.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS "twice_v_probe_idx" ON twice (v)');
+    expect((await db.query(INVALID_INDEXES_SQL)).rows).toEqual([]);
   });
 });
