@@ -73,7 +73,8 @@ export function columnIssues(config: ColumnsInput): RuleIssue[] {
         seen.add(folded);
       });
       if (table.insertTimeColumn !== undefined) {
-        const increasingKey = table.lake.mode === 'incremental' && table.lake.bookmarkKind === 'increasing-key';
+        const increasingKey =
+          table.lake.mode === 'incremental' && table.lake.bookmarkKind === 'increasing-key';
         if (!increasingKey || !table.replicate) {
           issues.push({
             path: at(['insertTimeColumn']),
