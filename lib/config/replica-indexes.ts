@@ -17,7 +17,7 @@ export interface ReplicaIndex {
   readonly schema: string;
   readonly table: string;
   readonly column: string;
-  /** At most 63 characters (PostgreSQL's identifier limit), the same on every run. */
+  /** At most 63 characters (PostgreSQL's identifier limit), the same on every run, ending in _probe_idx. */
   readonly name: string;
   /** Why the probe reads this column. */
   readonly reason: string;
@@ -28,11 +28,17 @@ export interface ReplicaIndex {
 /** PostgreSQL truncates identifiers longer than this (NAMEDATALEN - 1). */
 export const POSTGRES_IDENTIFIER_LIMIT = 63;
 
-function indexName(table: string, column: string): string {
-  const plain = `${table}_${column}_probe_idx`;
-  if (plain.length <= POSTGRES_IDENTIFIER_LIMIT) return plain;
-  const hash = createHash('sha256').update(`${table}.${column}`).digest('hex').slice(0, 8);
-  return `${plain.slice(0, POSTGRES_IDENTIFIER_LIMIT - hash.length - 1)}_${hash}`;
+const SUFFIX = '_probe_idx';
+
+/**
+ * `<table>_<column>_<hash>_probe_idx`, the table and column cut to fit: the hash of schema, table
+ * and column keeps two indexes apart whose names would otherwise meet (`a_b`.`c` and `a`.`b_c`),
+ * where IF NOT EXISTS would skip the second in silence; the suffix is what INVALID_INDEXES_SQL finds.
+ */
+function indexName(schema: string, table: string, column: string): string {
+  const hash = createHash('sha256').update(`${schema}.${table}.${column}`).digest('hex').slice(0, 8);
+  const room = POSTGRES_IDENTIFIER_LIMIT - SUFFIX.length - hash.length - 1;
+  return `${`${table}_${column}`.slice(0, room)}_${hash}${SUFFIX}`;
 }
 
 /** The columns the probe reads on the replica besides one the primary key index leads. */
@@ -66,7 +72,7 @@ export function replicaIndexes(config: Pick<EnvironmentConfig, 'replication' | '
       .flatMap((table) =>
         probedColumns(table).map(({ column, reason }) => {
           const schema = source.replication?.targetSchema ?? table.schema;
-          const name = indexName(table.name, column);
+          const name = indexName(schema, table.name, column);
           return {
             schema,
             table: table.name,

@@ -20,7 +20,7 @@ Exit codes: 0 printed, 2 the command line, the environment or its config is wron
 
 /** The probe's indexes that a failed CONCURRENTLY build left invalid (pg_index.indisvalid). */
 export const INVALID_INDEXES_SQL =
-  "SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text LIKE '%probe_idx%';";
+  "SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text LIKE '%\\_probe\\_idx%';";
 
 export interface Io {
   readonly stdout: (line: string) => void;

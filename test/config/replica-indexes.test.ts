@@ -58,8 +58,8 @@ describe('replicaIndexes', () => {
       ['public', 'players', 'updated_at'],
       ['public', 'events', 'seq'],
     ]);
-    expect(indexes[0].statement).toBe(
-      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "sessions_updated_at_probe_idx" ON "public"."sessions" ("updated_at");',
+    expect(indexes[0].statement).toMatch(
+      /^CREATE INDEX CONCURRENTLY IF NOT EXISTS "sessions_updated_at_[0-9a-f]{8}_probe_idx" ON "public"\."sessions" \("updated_at"\);$/,
     );
   });
 
@@ -82,11 +82,27 @@ describe('replicaIndexes', () => {
     ).map((index) => index.name);
     expect(names.every((name) => name.length <= POSTGRES_IDENTIFIER_LIMIT)).toBe(true);
     expect(new Set(names).size).toBe(2);
-    expect(names[0]).toMatch(/^x{40,}.*_[0-9a-f]{8}$/);
+    expect(names[0]).toMatch(/^x{40,}_[0-9a-f]{8}_probe_idx$/);
     expect(replicaIndexes(validateConfig(withTables([long(`${'x'.repeat(60)}_a`)]), 'dev'))[0].name).toBe(
       names[0],
     );
   });
+});
+
+test('two tables whose table and column names join alike still get two indexes', () => {
+  const table = (name: string, column: string): TableInput => ({
+    schema: 'public',
+    name,
+    primaryKey: ['id'],
+    lake: { mode: 'incremental', bookmarkKeys: [column, 'id'], bookmarkKind: 'update-timestamp' },
+    replicate: true,
+  });
+  const names = replicaIndexes(validateConfig(withTables([table('a_b', 'c'), table('a', 'b_c')]), 'dev')).map(
+    (index) => index.name,
+  );
+  expect(names[0].startsWith('a_b_c_')).toBe(true);
+  expect(names[1].startsWith('a_b_c_')).toBe(true);
+  expect(names[0]).not.toBe(names[1]);
 });
 
 describe('npm run replica-indexes', () => {

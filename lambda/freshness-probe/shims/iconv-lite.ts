@@ -9,7 +9,11 @@
  * is the handful of strings mysql2 reads in the server's default character set (the session
  * state the server reports after `SET time_zone`): UTF-8, latin1 or, for a server whose default
  * is utf8mb3, `cesu8`, which is UTF-8 for every character utf8mb3 can hold (it has no
- * four-byte ones). Any other encoding fails with its name rather than be decoded wrongly.
+ * four-byte ones). Any other encoding decodes ASCII bytes only: every ASCII-compatible character
+ * set maps them alike, and the protocol sends only the low 8 bits of the server's collation id,
+ * so a server whose default collation is past 255 (utf8mb4_0900_as_cs is 278) shows up as some
+ * legacy character set although its session state is plain ASCII. A byte above 0x7f in such an
+ * encoding fails with the encoding's name rather than be decoded wrongly.
  */
 import { StringDecoder } from 'node:string_decoder';
 
@@ -28,7 +32,7 @@ export interface Encoder {
 function unsupported(direction: 'decode' | 'encode', encoding: string): Error {
   return new Error(
     `freshness probe: cannot ${direction} ${JSON.stringify(encoding)}: its bundle replaces iconv-lite with ` +
-      "Node's own encodings (UTF-8, latin1, UTF-16LE, ASCII) and CESU-8 decoding (lambda/freshness-probe/shims/iconv-lite.ts)",
+      "Node's own encodings (UTF-8, latin1, UTF-16LE, ASCII), CESU-8 decoding and ASCII text in any other (lambda/freshness-probe/shims/iconv-lite.ts)",
   );
 }
 
@@ -38,9 +42,20 @@ function decodedAs(encoding: string): BufferEncoding | undefined {
   return /^cesu-?8$/i.test(encoding) ? 'utf8' : undefined;
 }
 
+/** Decodes ASCII bytes and throws, naming `encoding`, on any other. */
+function asciiOnly(encoding: string): Decoder {
+  return {
+    write: (bytes) => {
+      if (bytes.some((byte) => byte > 0x7f)) throw unsupported('decode', encoding);
+      return bytes.toString('latin1');
+    },
+    end: () => '',
+  };
+}
+
 export function getDecoder(encoding: string, _options?: unknown): Decoder {
   const as = decodedAs(encoding);
-  if (as === undefined) throw unsupported('decode', encoding);
+  if (as === undefined) return asciiOnly(encoding);
   // A StringDecoder keeps a character split across two writes whole.
   const decoder = new StringDecoder(as);
   return {
