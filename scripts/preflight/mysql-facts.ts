@@ -117,7 +117,7 @@ export async function fetchMysqlTableFacts(
       continue;
     }
     const [columns] = await connection.query<RowDataPacket[]>(
-      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+      `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
       [table.schema, table.name],
     );
@@ -130,6 +130,10 @@ export async function fetchMysqlTableFacts(
     facts.set(qualifiedName(table), {
       exists: true,
       columns: columns.map((row) => String(row.name)),
+      // DATA_TYPE: 'datetime', 'timestamp', 'bigint', ... without length or sign.
+      columnTypes: Object.fromEntries(
+        columns.map((row) => [String(row.name), String(row.type).toLowerCase()]),
+      ),
       primaryKey: statistics
         .filter((row) => row.INDEX_NAME === 'PRIMARY')
         .map((row) => String(row.COLUMN_NAME)),

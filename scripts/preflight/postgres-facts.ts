@@ -79,11 +79,14 @@ export async function fetchPostgresTableFacts(
       replident: string;
       can_select: boolean;
       columns: string[];
+      types: string[];
     }>(
       `SELECT c.oid, c.relreplident AS replident,
               has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT') AS can_select,
               ARRAY(SELECT a.attname::text FROM pg_attribute a
-                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns
+                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+              ARRAY(SELECT format_type(a.atttypid, NULL) FROM pg_attribute a
+                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS types
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
       [table.schema, table.name],
@@ -119,6 +122,8 @@ export async function fetchPostgresTableFacts(
     facts.set(qualifiedName(table), {
       exists: true,
       columns: row.columns,
+      // format_type without a modifier: 'timestamp with time zone', 'bigint', ... (domains by their own name).
+      columnTypes: Object.fromEntries(row.columns.map((column, i) => [column, row.types[i]])),
       primaryKey: primary === undefined ? [] : primary.columns.filter((c): c is string => c !== null),
       indexes: indexes.rows.map((index): IndexFacts => ({
         name: index.name,

@@ -5,11 +5,12 @@
  * What the lake job and DMS rely on: the table exists and the lake reader can
  * read it; its primary key is the one the config names (the lake deduplicates
  * on it, DMS applies updates and deletes by it); an incremental table's
- * bookmark columns exist and the first one leads an index, so the job's
- * bounded range read and its max() probe do not scan the whole table; on
- * PostgreSQL, a replicated table logs enough of an updated or deleted row for
- * DMS to find it (REPLICA IDENTITY); an insert-time column exists and leads
- * an index, as the freshness probe reads its greatest value.
+ * bookmark columns exist, the first is of a type its kind reads by (an integer
+ * key, a timestamp) and leads an index, so the job's bounded range read and its
+ * max() probe do not scan the whole table; on PostgreSQL, a replicated table
+ * logs enough of an updated or deleted row for DMS to find it (REPLICA
+ * IDENTITY); an insert-time column is a timestamp and leads an index, as the
+ * freshness probe reads its greatest value.
  */
 import type { TableConfig } from '../../lib/config';
 import { fail, pass, type Finding } from './findings';
@@ -32,6 +33,8 @@ export interface TableFacts {
   readonly exists: boolean;
   /** Column names in table order. */
   readonly columns: readonly string[];
+  /** Each column's type by name, lower case, without length or precision (format_type, DATA_TYPE). */
+  readonly columnTypes: Readonly<Record<string, string>>;
   /** Primary key columns in key order; empty when the table has none. */
   readonly primaryKey: readonly string[];
   readonly indexes: readonly IndexFacts[];
@@ -44,10 +47,34 @@ export interface TableFacts {
 export const MISSING_TABLE: TableFacts = {
   exists: false,
   columns: [],
+  columnTypes: {},
   primaryKey: [],
   indexes: [],
   readerCanSelect: false,
 };
+
+/** Types a column of each kind may have: what the job's range read and the probe's time arithmetic take. */
+const KIND_TYPES: Readonly<Record<'time' | 'key', Readonly<Record<Engine, RegExp>>>> = {
+  time: { postgres: /^timestamp (with|without) time zone$/, mysql: /^(datetime|timestamp)$/ },
+  key: { postgres: /^(smallint|integer|bigint)$/, mysql: /^(tinyint|smallint|mediumint|int|bigint)$/ },
+};
+
+const KIND_NAMES: Readonly<Record<'time' | 'key', Readonly<Record<Engine, string>>>> = {
+  time: { postgres: 'timestamp or timestamptz', mysql: 'datetime or timestamp' },
+  key: { postgres: 'smallint, integer or bigint', mysql: 'an integer type (tinyint to bigint)' },
+};
+
+/** The type of `column` (matched as sameColumn does) when it is not one `kind` takes; undefined when it is. */
+function wrongType(
+  engine: Engine,
+  facts: TableFacts,
+  column: string,
+  kind: 'time' | 'key',
+): string | undefined {
+  const name = facts.columns.find((existing) => sameColumn(engine, existing, column));
+  const type = name === undefined ? undefined : facts.columnTypes[name];
+  return type === undefined || KIND_TYPES[kind][engine].test(type) ? undefined : type;
+}
 
 export function qualifiedName(table: Pick<TableConfig, 'schema' | 'name'>): string {
   return `${table.schema}.${table.name}`;
@@ -101,15 +128,25 @@ export function tableFindings(
     const missing = table.lake.bookmarkKeys.filter(
       (key) => !facts.columns.some((column) => sameColumn(engine, column, key)),
     );
+    const leadingKind = table.lake.bookmarkKind === 'increasing-key' ? 'key' : 'time';
+    const leadingType =
+      missing.length === 0 ? wrongType(engine, facts, table.lake.bookmarkKeys[0], leadingKind) : undefined;
     findings.push(
-      missing.length === 0
+      missing.length === 0 && leadingType === undefined
         ? pass('bookmark-columns', `${list(table.lake.bookmarkKeys)} exist`, name)
-        : fail(
-            'bookmark-columns',
-            `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a column of ${name}; ` +
-              `lake.bookmarkKeys is ${list(table.lake.bookmarkKeys)}`,
-            name,
-          ),
+        : leadingType !== undefined
+          ? fail(
+              'bookmark-columns',
+              `${table.lake.bookmarkKeys[0]} is ${leadingType}; bookmarkKind '${table.lake.bookmarkKind}' ` +
+                `reads by ${KIND_NAMES[leadingKind][engine]}`,
+              name,
+            )
+          : fail(
+              'bookmark-columns',
+              `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a column of ${name}; ` +
+                `lake.bookmarkKeys is ${list(table.lake.bookmarkKeys)}`,
+              name,
+            ),
     );
     const leading = table.lake.bookmarkKeys[0];
     if (!missing.includes(leading)) {
@@ -208,6 +245,16 @@ function insertTimeFindings(
   if (!facts.columns.some((existing) => sameColumn(engine, existing, column))) {
     return [
       fail('insert-time-column', `${column} is not a column of ${name}; insertTimeColumn is ${column}`, name),
+    ];
+  }
+  const type = wrongType(engine, facts, column, 'time');
+  if (type !== undefined) {
+    return [
+      fail(
+        'insert-time-column',
+        `${column} is ${type}; insertTimeColumn must be ${KIND_NAMES.time[engine]}, the time a row was inserted`,
+        name,
+      ),
     ];
   }
   return [

@@ -66,6 +66,8 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
       incremental('unindexed', DATABASE, ['updated_at', 'id']),
       incremental('second_column', DATABASE, ['updated_at', 'id']),
       snapshot('some_columns', DATABASE, { replicate: true }),
+      incremental('epoch_stamped', DATABASE, ['updated_at', 'id']),
+      incremental('text_keyed', DATABASE, ['code']),
     ],
   });
 
@@ -83,6 +85,8 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
       CREATE TABLE unindexed (id int PRIMARY KEY, updated_at datetime);
       CREATE TABLE second_column (id int PRIMARY KEY, updated_at datetime, INDEX id_then_time (id, updated_at));
       CREATE TABLE some_columns (id int PRIMARY KEY, secret text);
+      CREATE TABLE epoch_stamped (id int PRIMARY KEY, updated_at bigint, INDEX by_time (updated_at, id));
+      CREATE TABLE text_keyed (id int PRIMARY KEY, code varchar(20), INDEX by_code (code));
     `);
     for (const user of [READER, BARE_READER, DMS, BARE_DMS]) {
       await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${PASSWORD}'`);
@@ -96,6 +100,8 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
       'no_bookmark',
       'unindexed',
       'second_column',
+      'epoch_stamped',
+      'text_keyed',
     ]) {
       await admin.query(`GRANT SELECT ON ${DATABASE}.${table} TO '${READER}'@'%'`);
     }
@@ -133,7 +139,16 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
         `bookmark-index ${t('second_column')}`,
         `reader-select ${t('some_columns')}`,
         `dms-select ${t('some_columns')}`,
+        // Indexed, but not of a type the job and the probe read by.
+        `bookmark-columns ${t('epoch_stamped')}`,
+        `bookmark-columns ${t('text_keyed')}`,
       ].sort(),
+    );
+    expect(resultOf(results, 'bookmark-columns', t('epoch_stamped')).detail).toBe(
+      "updated_at is bigint; bookmarkKind 'update-timestamp' reads by datetime or timestamp",
+    );
+    expect(resultOf(results, 'bookmark-columns', t('text_keyed')).detail).toBe(
+      "code is varchar; bookmarkKind 'increasing-key' reads by an integer type (tinyint to bigint)",
     );
     expect(resultOf(results, 'bookmark-index', t('sessions')).detail).toBe(
       'updated_at leads index by_time (updated_at, id)',

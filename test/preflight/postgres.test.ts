@@ -71,6 +71,8 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
       snapshot('in_hidden_schema', 'hidden'),
       incremental('timed', 'public', ['id'], { replicate: true, insertTimeColumn: 'created_at' }),
       incremental('timed_unindexed', 'public', ['id'], { replicate: true, insertTimeColumn: 'created_at' }),
+      incremental('timed_as_text', 'public', ['id'], { replicate: true, insertTimeColumn: 'created_at' }),
+      incremental('epoch_stamped', 'public', ['updated_at', 'id']),
     ],
   });
 
@@ -106,6 +108,9 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
         CREATE TABLE timed (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
         CREATE INDEX ON timed (created_at);
         CREATE TABLE timed_unindexed (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
+        CREATE TABLE timed_as_text (id bigserial PRIMARY KEY, created_at text NOT NULL);
+        CREATE TABLE epoch_stamped (id int PRIMARY KEY, updated_at bigint);
+        CREATE INDEX ON epoch_stamped (updated_at, id);
         CREATE SCHEMA hidden;
         CREATE TABLE hidden.in_hidden_schema (id int PRIMARY KEY);
         GRANT SELECT ON hidden.in_hidden_schema TO ${READER};
@@ -145,7 +150,16 @@ describe('on the shared server: tables, keys, indexes and grants', () => {
         'reader-select hidden.in_hidden_schema',
         // The freshness probe reads max(created_at) every 5 minutes.
         'insert-time-index public.timed_unindexed',
+        // Columns that exist, but not of a type the job and the probe read by.
+        'insert-time-column public.timed_as_text',
+        'bookmark-columns public.epoch_stamped',
       ].sort(),
+    );
+    expect(resultOf(results, 'insert-time-column', 'public.timed_as_text').detail).toBe(
+      'created_at is text; insertTimeColumn must be timestamp or timestamptz, the time a row was inserted',
+    );
+    expect(resultOf(results, 'bookmark-columns', 'public.epoch_stamped').detail).toBe(
+      "updated_at is bigint; bookmarkKind 'update-timestamp' reads by timestamp or timestamptz",
     );
     expect(resultOf(results, 'insert-time-index', 'public.timed').detail).toBe(
       'created_at leads index timed_created_at_idx (created_at)',

@@ -17,6 +17,7 @@ const FACILITIES = table(snapshot('facilities', 'public'));
 const GOOD: TableFacts = {
   exists: true,
   columns: ['id', 'updated_at', 'payload'],
+  columnTypes: { id: 'bigint', updated_at: 'timestamp with time zone', payload: 'jsonb' },
   primaryKey: ['id'],
   indexes: [
     { name: 'sessions_pkey', columns: ['id'] },
@@ -99,6 +100,53 @@ describe('tableFindings', () => {
     test('a table without one has neither row', () => {
       const checks = tableFindings('postgres', SESSIONS, GOOD, 'r').map((f) => f.check);
       expect(checks.filter((c) => c.startsWith('insert-time'))).toEqual([]);
+    });
+  });
+
+  describe('column types', () => {
+    const typed = (columnTypes: Record<string, string>): TableFacts => ({
+      ...GOOD,
+      columns: Object.keys(columnTypes),
+      columnTypes,
+    });
+
+    test.each([
+      ['postgres', { id: 'bigint', updated_at: 'timestamp without time zone' }],
+      ['postgres', { id: 'bigint', updated_at: 'timestamp with time zone' }],
+      ['mysql', { id: 'bigint', updated_at: 'datetime' }],
+      ['mysql', { id: 'int', updated_at: 'timestamp' }],
+    ] as const)('%s: an update timestamp of type %j passes', (engine, types) => {
+      expect(byCheck(tableFindings(engine, SESSIONS, typed(types), 'r'))['bookmark-columns'].passed).toBe(
+        true,
+      );
+    });
+
+    test('an update timestamp held as epoch seconds fails, naming its type and what the kind reads by', () => {
+      const facts = typed({ id: 'bigint', updated_at: 'bigint' });
+      expect(byCheck(tableFindings('postgres', SESSIONS, facts, 'r'))['bookmark-columns']).toMatchObject({
+        passed: false,
+        detail: "updated_at is bigint; bookmarkKind 'update-timestamp' reads by timestamp or timestamptz",
+      });
+    });
+
+    test.each([
+      ['postgres', 'integer', true],
+      ['postgres', 'uuid', false],
+      ['mysql', 'mediumint', true],
+      ['mysql', 'char', false],
+    ] as const)('%s: an increasing key of type %s passes: %s', (engine, type, passes) => {
+      const facts = typed({ id: type });
+      expect(byCheck(tableFindings(engine, SHOTS, facts, 'r'))['bookmark-columns'].passed).toBe(passes);
+    });
+
+    test('an insert-time column must be a timestamp', () => {
+      const timed = { ...SHOTS, replicate: true, insertTimeColumn: 'created_at' } as TableConfig;
+      const facts = typed({ id: 'bigint', created_at: 'date' });
+      expect(byCheck(tableFindings('postgres', timed, facts, 'r'))['insert-time-column']).toMatchObject({
+        passed: false,
+        detail:
+          'created_at is date; insertTimeColumn must be timestamp or timestamptz, the time a row was inserted',
+      });
     });
   });
 
