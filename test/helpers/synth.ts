@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement, NestedStack, type Stack, Stage } from 'aws-cdk-lib';
+import { App, type CfnElement, NestedStack, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../lib/app';
 import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { EnvironmentStage } from '../../lib/stages/environment-stage';
@@ -62,39 +61,10 @@ export function buildStageWith(input: EnvironmentConfigInput, environment = inpu
   return new EnvironmentStage(app, 'Custom', { config: validateConfig(input, environment) });
 }
 
-/** A stage's last synth, and how many constructs its tree had then. */
-const synthesized = new WeakMap<Stage, { readonly assembly: CloudAssembly; readonly constructs: number }>();
-
-/**
- * `Template.fromStack`, with each stage synthesized once. `Template.fromStack`
- * synthesizes the whole stage again on every call (it supports assertions made
- * between additions to the tree); the suites here read a finished stage many
- * times over (441 stage synths in one run, about 100 with this). A repeat synth is
- * cheap next to building the stage, so the time saved is small: within the noise
- * of three suites' timing on this machine. A stage
- * whose tree has gained or lost constructs since its synth is synthesized again,
- * so a test that adds to a stage after reading it still sees the addition.
- */
-export function templateOf(stack: Stack): Template {
-  const stage = Stage.of(stack);
-  if (stage === undefined) throw new Error(`${stack.node.path}: not in a stage or app`);
-  const constructs = stage.node.findAll().length;
-  let last = synthesized.get(stage);
-  if (last?.constructs !== constructs) {
-    last = { assembly: stage.synth({ force: true }), constructs: stage.node.findAll().length };
-    synthesized.set(stage, last);
-  }
-  const template: unknown = stack.nestedStackParent
-    ? JSON.parse(readFileSync(join(last.assembly.directory, stack.templateFile), 'utf8'))
-    : last.assembly.getStackArtifact(stack.artifactId).template;
-  // A copy, so no caller sees another's edits of the shared assembly's object.
-  return Template.fromJSON(structuredClone(template) as Record<string, unknown>);
-}
-
 /** Templates of one stage's stacks, synthesized once. */
 export function templatesOf(stage: EnvironmentStage): Record<string, Template> {
   const stacks: Record<string, Stack> = { network: stage.network, lakeStorage: stage.lakeStorage };
-  return Object.fromEntries(Object.entries(stacks).map(([name, stack]) => [name, templateOf(stack)]));
+  return Object.fromEntries(Object.entries(stacks).map(([name, stack]) => [name, Template.fromStack(stack)]));
 }
 
 /** Logical ids of a template's resources of one type. */
@@ -135,7 +105,8 @@ export function snapshotOf(template: Template): unknown {
  * and tests read them as if they were the parent's own.
  */
 export function withNestedStacks(stack: Stack): Template {
-  const parent = templateOf(stack).toJSON() as { Resources: Record<string, any> };
+  // A copy: Template.fromStack may hand out the same object to every caller.
+  const parent = structuredClone(Template.fromStack(stack).toJSON()) as { Resources: Record<string, any> };
   const nestedStacks = stack.node
     .findAll()
     .filter(

@@ -1,13 +1,13 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../lib/config';
 import { devLike, prodLike } from '../fixtures/configs';
-import { buildStageWith, snapshotOf, templateOf } from '../helpers/synth';
+import { buildStageWith, snapshotOf } from '../helpers/synth';
 
 /** Behaviour on the fixtures; the shipped environments' settings are theirs to change. */
 const fixtures = { dev: devLike, prod: prodLike };
 
 describe.each(['dev', 'prod'] as const)('alerting stack (%s)', (env) => {
-  const template = templateOf(buildStageWith(fixtures[env]).alerting);
+  const template = Template.fromStack(buildStageWith(fixtures[env]).alerting);
   const config = validateConfig(fixtures[env], env);
 
   test('one topic, encrypted with a rotating key that CloudWatch alarms may use', () => {

@@ -22,7 +22,7 @@ import {
 import type { EnvironmentStage } from '../../lib/stages/environment-stage';
 import { devLike, FIXTURE_LOOKUPS, PROD_ACCOUNT, prodLike, REGION } from '../fixtures/configs';
 import { CONNECTION_ARN, PIPELINE_ACCOUNT, testDelivery } from '../fixtures/delivery';
-import { projectContext, templateOf } from '../helpers/synth';
+import { projectContext } from '../helpers/synth';
 
 interface PipelineAction {
   Name: string;
@@ -69,7 +69,7 @@ describe('delivery pipeline (test delivery config)', () => {
     stages = built.stages;
     pipeline = built.pipeline!;
     assembly = app.synth();
-    template = templateOf(pipeline);
+    template = Template.fromStack(pipeline);
     const pipelines = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
     expect(pipelines).toHaveLength(1);
     pipelineStages = pipelines[0].Properties.Stages;

@@ -1,3 +1,4 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../lib/config';
 import {
   isAllowed,
@@ -6,7 +7,7 @@ import {
   type Request,
   type Template as Cfn,
 } from '../helpers/policy-sim';
-import { buildStage, templateOf, withNestedStacks } from '../helpers/synth';
+import { buildStage, withNestedStacks } from '../helpers/synth';
 
 /**
  * Least privilege of the Glue job roles, by an offline policy simulation of the
@@ -20,7 +21,7 @@ describe.each(['dev', 'prod'])('Glue job roles (%s)', (environment) => {
   const stage = buildStage(environment);
   const env = { account: stage.account!, region: stage.region! };
   const template = withNestedStacks(stage.ingestion).toJSON() as Cfn;
-  const network = templateOf(stage.network).toJSON() as Cfn;
+  const network = Template.fromStack(stage.network).toJSON() as Cfn;
   const resolve = (value: unknown) => resolveValue(value, template, env);
 
   const vpcLogicalId = Object.entries(network.Resources).find(([, r]) => r.Type === 'AWS::EC2::VPC')?.[0];

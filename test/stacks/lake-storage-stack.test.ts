@@ -1,12 +1,12 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS } from '../../lib/config';
 import { devLike, prodLike } from '../fixtures/configs';
-import { buildStage, buildStageWith, logicalIdsOf, snapshotOf, templateOf } from '../helpers/synth';
+import { buildStage, buildStageWith, logicalIdsOf, snapshotOf } from '../helpers/synth';
 
 /** Behaviour on the fixtures; the shipped environments' settings are theirs to change. */
 const templates = {
-  dev: templateOf(buildStageWith(devLike).lakeStorage),
-  prod: templateOf(buildStageWith(prodLike).lakeStorage),
+  dev: Template.fromStack(buildStageWith(devLike).lakeStorage),
+  prod: Template.fromStack(buildStageWith(prodLike).lakeStorage),
 };
 
 /** The lake bucket: the one versioned bucket. */
@@ -21,7 +21,7 @@ function lakeBucket(template: Template) {
 
 describe('lake storage stack: logical ids of stateful resources are a contract', () => {
   test.each(Object.keys(ENVIRONMENTS))('%s (shipped)', (env) => {
-    const template = templateOf(buildStage(env).lakeStorage);
+    const template = Template.fromStack(buildStage(env).lakeStorage);
     expect(logicalIdsOf(template, 'AWS::S3::Bucket')).toEqual([
       'CatalogResultsBucketE45AF2E9',
       'LakeAccessLogBucket67A4777A',

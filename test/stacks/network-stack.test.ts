@@ -1,15 +1,15 @@
 import { App } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../lib/config';
 import { INTERFACE_ENDPOINT_SERVICES } from '../../lib/constructs/data-network';
 import { NetworkStack } from '../../lib/stacks/network-stack';
 import { devLike as dev, FIXTURE_LOOKUPS, prodLike as prod } from '../fixtures/configs';
-import { buildStageWith, logicalIdsOf, projectContext, snapshotOf, templateOf } from '../helpers/synth';
+import { buildStageWith, logicalIdsOf, projectContext, snapshotOf } from '../helpers/synth';
 
 /** Behaviour on the fixtures; the shipped environments' settings are theirs to change. */
 const templates = {
-  dev: templateOf(buildStageWith(dev).network),
-  prod: templateOf(buildStageWith(prod).network),
+  dev: Template.fromStack(buildStageWith(dev).network),
+  prod: Template.fromStack(buildStageWith(prod).network),
 };
 
 describe.each([
@@ -178,7 +178,7 @@ describe('network stack with NAT egress', () => {
     },
     'dev',
   );
-  const template = templateOf(
+  const template = Template.fromStack(
     new NetworkStack(
       new App({
         context: { ...projectContext(), ...FIXTURE_LOOKUPS },
@@ -222,7 +222,7 @@ describe('network stack importing an existing VPC', () => {
         env: { account: config.account, region: config.region },
       },
     );
-    return { stack, template: templateOf(stack) };
+    return { stack, template: Template.fromStack(stack) };
   };
 
   test('creates no VPC and puts the endpoints in the given subnets and route tables', () => {

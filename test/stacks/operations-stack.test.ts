@@ -9,7 +9,7 @@ import type { EnvironmentConfigInput } from '../../lib/config';
 import { defaultMaxConnections, instanceClassMemoryGiB } from '../../lib/constructs/component-alarms';
 import type { EnvironmentStage } from '../../lib/stages/environment-stage';
 import { copyOf, devLike, prodLike, PROD_ACCOUNT, REGION } from '../fixtures/configs';
-import { buildStageWith, templateOf } from '../helpers/synth';
+import { buildStageWith } from '../helpers/synth';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
@@ -48,7 +48,7 @@ function dashboardOf(template: Template): { name: string; raw: unknown } {
 
 /** The logical id of a resource of another stack that a cross-stack reference in this template names. */
 function functionIdOf(stage: EnvironmentStage, description: RegExp): string {
-  const functions = templateOf(stage.ingestion).findResources('AWS::Lambda::Function', {
+  const functions = Template.fromStack(stage.ingestion).findResources('AWS::Lambda::Function', {
     Properties: { Description: Match.stringLikeRegexp(description.source) },
   });
   expect(Object.keys(functions)).toHaveLength(1);
@@ -62,7 +62,7 @@ describe.each([
   'operations stack (%s fixture)',
   (env, fixture, db) => {
     const stage = buildStageWith(fixture);
-    const template = templateOf(stage.operations);
+    const template = Template.fromStack(stage.operations);
     const json = template.toJSON() as { Resources: Resources };
     const text = JSON.stringify(json);
 
@@ -169,7 +169,7 @@ describe.each([
     });
 
     test("Glue job failures: TriggeredRules of the ingestion stack's job-state rule", () => {
-      const rules = templateOf(stage.ingestion).findResources('AWS::Events::Rule', {
+      const rules = Template.fromStack(stage.ingestion).findResources('AWS::Events::Rule', {
         Properties: { EventPattern: { 'detail-type': ['Glue Job State Change'] } },
       });
       expect(Object.keys(rules)).toHaveLength(1);
@@ -315,8 +315,8 @@ describe('the dashboard does not grow with the tables', () => {
         replicate: true,
       });
     }
-    const few = dashboardOf(templateOf(buildStageWith(devLike).operations)).raw;
-    const more = dashboardOf(templateOf(buildStageWith(many).operations)).raw;
+    const few = dashboardOf(Template.fromStack(buildStageWith(devLike).operations)).raw;
+    const more = dashboardOf(Template.fromStack(buildStageWith(many).operations)).raw;
     expect(JSON.stringify(more)).toEqual(JSON.stringify(few));
   });
 });
@@ -325,7 +325,7 @@ describe('replication off', () => {
   const config = copyOf(devLike);
   config.replication = { ...config.replication, enabled: false };
   const stage = buildStageWith(config);
-  const template = templateOf(stage.operations);
+  const template = Template.fromStack(stage.operations);
 
   test('the probe measures the lake only; no database alarms; no replication section', () => {
     expect(stage.replication).toBeUndefined();
@@ -341,7 +341,7 @@ describe('replication off', () => {
 
 describe('restore tests of dataengineering-db (prod fixture)', () => {
   const stage = buildStageWith(prodLike);
-  const template = templateOf(stage.operations);
+  const template = Template.fromStack(stage.operations);
   const database = stage.replicaDatabase!;
 
   test("restore into the database's own subnet group and parameter group, not the default VPC", () => {
@@ -353,7 +353,9 @@ describe('restore tests of dataengineering-db (prod fixture)', () => {
       'vpcSecurityGroupIds',
     ]);
     // Each reads an output of the replica database stack (Fn::GetStackOutput): resolve the output it names.
-    const databaseTemplate = templateOf(database).toJSON() as { Outputs: Record<string, { Value: unknown }> };
+    const databaseTemplate = Template.fromStack(database).toJSON() as {
+      Outputs: Record<string, { Value: unknown }>;
+    };
     const exported = (value: unknown): unknown => {
       const read = (value as { 'Fn::GetStackOutput': { StackName: string; OutputName: string } })[
         'Fn::GetStackOutput'
@@ -386,7 +388,7 @@ describe('dataengineering-db exists already', () => {
     },
   };
   const stage = buildStageWith(config);
-  const template = templateOf(stage.operations);
+  const template = Template.fromStack(stage.operations);
 
   test('no restore testing of it: the app has no restore target for a database it does not own', () => {
     expect(stage.replicaDatabase!.restoreTarget).toBeUndefined();
@@ -433,7 +435,7 @@ describe('max_connections from the instance class', () => {
 
 describe('stateful resources of the operations stack keep their logical ids', () => {
   // Renaming one replaces it: a new vault without the recovery points, a new trail bucket.
-  const template = templateOf(buildStageWith(prodLike).operations);
+  const template = Template.fromStack(buildStageWith(prodLike).operations);
   test.each([
     ['AWS::Backup::BackupVault', 'BackupVault368E0ECE'],
     ['AWS::KMS::Key', 'BackupVaultKeyA286A54F'],

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { EnvironmentConfigInput } from '../../lib/config';
 import type { ReplicaDatabaseStack } from '../../lib/stacks/replica-database-stack';
 import { copyOf, devLike, PROD_ACCOUNT, prodLike, REGION } from '../fixtures/configs';
-import { buildStageWith, logicalIdsOf, templateOf } from '../helpers/synth';
+import { buildStageWith, logicalIdsOf } from '../helpers/synth';
 
 /** Behaviour on the fixtures; the shipped environments' settings are theirs to change. */
 function databaseStackOf(config: EnvironmentConfigInput): ReplicaDatabaseStack {
@@ -13,7 +13,7 @@ function databaseStackOf(config: EnvironmentConfigInput): ReplicaDatabaseStack {
 }
 
 const stacks = { dev: databaseStackOf(devLike), prod: databaseStackOf(prodLike) };
-const templates = { dev: templateOf(stacks.dev), prod: templateOf(stacks.prod) };
+const templates = { dev: Template.fromStack(stacks.dev), prod: Template.fromStack(stacks.prod) };
 
 const INSTANCE = 'DatabaseInstanceAA8A5FDE';
 const STORAGE_KEY = 'DatabaseKey5E5D9547';
@@ -276,7 +276,7 @@ describe.each([
       'replication -> database tcp/5432',
       'rotation -> database tcp/db-port',
     ]);
-    const network = templateOf(buildStageWith(env === 'dev' ? devLike : prodLike).network);
+    const network = Template.fromStack(buildStageWith(env === 'dev' ? devLike : prodLike).network);
     expect(JSON.stringify(network.toJSON())).not.toMatch(/ReplicaDatabase/);
   });
 
@@ -307,7 +307,7 @@ describe('replica database settings from config', () => {
       applicationSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0aaaaaaaaaaaaaaa2'],
     },
   };
-  const template = templateOf(databaseStackOf(config));
+  const template = Template.fromStack(databaseStackOf(config));
 
   test('PostgreSQL 16: its newest minor and its parameter group family', () => {
     template.hasResourceProperties('AWS::RDS::DBInstance', { EngineVersion: '16.13' });
@@ -354,7 +354,7 @@ describe("mode 'existing'", () => {
     },
   };
   const stack = databaseStackOf(config);
-  const template = templateOf(stack);
+  const template = Template.fromStack(stack);
 
   test('creates no database, key, secret or security group', () => {
     for (const type of [

@@ -3,12 +3,12 @@ import type { EnvironmentConfigInput } from '../../lib/config';
 import { validateConfig } from '../../lib/config';
 import { replicationSettings, tableMappings } from '../../lib/config/replication-mapping';
 import { copyOf, DEV_ACCOUNT, devLike, prodLike, REGION, twoSources } from '../fixtures/configs';
-import { buildStageWith, templateOf } from '../helpers/synth';
+import { buildStageWith } from '../helpers/synth';
 
-const replicationTemplate = (config: EnvironmentConfigInput): Template => {
+const templateOf = (config: EnvironmentConfigInput): Template => {
   const stage = buildStageWith(config);
   if (stage.replication === undefined) throw new Error('expected a replication stack');
-  return templateOf(stage.replication);
+  return Template.fromStack(stage.replication);
 };
 
 const SOURCE_SECRET = `arn:aws:secretsmanager:${REGION}:${DEV_ACCOUNT}:secret:trackman-backend/dms-source-StUvWx`;
@@ -37,8 +37,8 @@ const mixedSources = (): EnvironmentConfigInput => {
 };
 
 describe('replication stack: prod against dev (DMS Serverless)', () => {
-  const dev = replicationTemplate(devLike);
-  const prod = replicationTemplate(prodLike);
+  const dev = templateOf(devLike);
+  const prod = templateOf(prodLike);
 
   test.each([
     ['dev', dev, { MinCapacityUnits: 1, MaxCapacityUnits: 4, MultiAZ: false }],
@@ -77,7 +77,7 @@ describe('replication stack: prod against dev (DMS Serverless)', () => {
       return { id, identifier: resource.Properties.ReplicationConfigIdentifier as string };
     };
     const before = replicationOf(prod);
-    const after = replicationOf(templateOf(buildStageWith(withTable).replication!));
+    const after = replicationOf(Template.fromStack(buildStageWith(withTable).replication!));
     expect(after.id).not.toBe(before.id);
     expect(after.identifier).not.toBe(before.identifier);
     expect(after.identifier.slice(0, -8)).toBe(before.identifier.slice(0, -8));
@@ -91,9 +91,9 @@ describe('replication stack: prod against dev (DMS Serverless)', () => {
     };
     const idOf = (template: Template) =>
       Object.keys(template.findResources('AWS::DMS::ReplicationConfig'))[0];
-    expect(idOf(templateOf(buildStageWith(bigger).replication!))).not.toBe(idOf(prod));
+    expect(idOf(Template.fromStack(buildStageWith(bigger).replication!))).not.toBe(idOf(prod));
     // The same config synthesized twice keeps its id: the hash takes no token text.
-    expect(idOf(templateOf(buildStageWith(prodLike).replication!))).toBe(idOf(prod));
+    expect(idOf(Template.fromStack(buildStageWith(prodLike).replication!))).toBe(idOf(prod));
   });
 
   test('PostgreSQL sources capture no DDL: no audit table or event trigger in production', () => {
@@ -186,7 +186,7 @@ describe('replication stack: prod against dev (DMS Serverless)', () => {
 });
 
 describe('replication stack: access roles', () => {
-  const template = replicationTemplate(mixedSources());
+  const template = templateOf(mixedSources());
   const roles = template.findResources('AWS::IAM::Role');
   const policies = template.findResources('AWS::IAM::Policy');
   const policyOf = (rolePrefix: string) =>
@@ -250,7 +250,7 @@ describe('replication stack: access roles', () => {
 });
 
 describe('replication stack: watch', () => {
-  const template = replicationTemplate(prodLike);
+  const template = templateOf(prodLike);
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
   const alarm = (metric: string) => alarms.find((a) => a.Properties.MetricName === metric)?.Properties;
   const serverlessDimensions = [
@@ -354,7 +354,7 @@ describe('replication stack: watch', () => {
 });
 
 describe('replication stack: provisioned instance (replication.dms.mode instance)', () => {
-  const template = replicationTemplate(instanceLike());
+  const template = templateOf(instanceLike());
   const config = validateConfig(instanceLike(), 'prod');
 
   test('a private Multi-AZ instance in the subnet group, and a task instead of a serverless replication', () => {
@@ -416,7 +416,7 @@ describe('replication stack: provisioned instance (replication.dms.mode instance
       });
     }
     // Serverless capacity has no instance to watch.
-    const serverless = replicationTemplate(devLike);
+    const serverless = templateOf(devLike);
     expect(
       Object.values(serverless.findResources('AWS::CloudWatch::Alarm')).filter(
         (alarm) => alarm.Properties.MetricName === 'FreeStorageSpace',
@@ -433,7 +433,7 @@ describe('replication stack: sources across a transit gateway', () => {
     maxAzs: 2,
     sourceTransitGateway: { sourcePrefixListId: 'pl-0123456789abcdef0' },
   } as EnvironmentConfigInput['network'];
-  const template = replicationTemplate(config);
+  const template = templateOf(config);
 
   test("DMS reaches the source's prefix list, and leaves admitting the data VPC's range to the network stack", () => {
     // The network stack's one rule per group and port admits every client in the data VPC; a
@@ -475,8 +475,8 @@ describe('adding a replicated table (issue 9: no replacement where DMS allows it
     }));
 
   test('a provisioned task keeps its logical id and identifier: only its mappings change, in place', () => {
-    const [before] = replications(replicationTemplate(instanceLike()), 'AWS::DMS::ReplicationTask');
-    const [after] = replications(replicationTemplate(withTable(instanceLike())), 'AWS::DMS::ReplicationTask');
+    const [before] = replications(templateOf(instanceLike()), 'AWS::DMS::ReplicationTask');
+    const [after] = replications(templateOf(withTable(instanceLike())), 'AWS::DMS::ReplicationTask');
     expect(after.id).toBe(before.id);
     const changed = Object.keys({ ...before.properties, ...after.properties }).filter(
       (key) => JSON.stringify(before.properties[key]) !== JSON.stringify(after.properties[key]),
@@ -486,8 +486,8 @@ describe('adding a replicated table (issue 9: no replacement where DMS allows it
   });
 
   test('a serverless replication is made anew (DMS cannot modify one that has started)', () => {
-    const [before] = replications(replicationTemplate(prodLike), 'AWS::DMS::ReplicationConfig');
-    const [after] = replications(replicationTemplate(withTable(prodLike)), 'AWS::DMS::ReplicationConfig');
+    const [before] = replications(templateOf(prodLike), 'AWS::DMS::ReplicationConfig');
+    const [after] = replications(templateOf(withTable(prodLike)), 'AWS::DMS::ReplicationConfig');
     expect(after.id).not.toBe(before.id);
     expect(after.properties.ReplicationConfigIdentifier).not.toBe(
       before.properties.ReplicationConfigIdentifier,

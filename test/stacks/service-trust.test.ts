@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { EnvironmentConfigInput } from '../../lib/config';
 import { devLike } from '../fixtures/configs';
-import { buildStage, buildStageWith, templateOf, withNestedStacks } from '../helpers/synth';
+import { buildStage, buildStageWith, withNestedStacks } from '../helpers/synth';
 
 type Statement = { Principal?: { Service?: string }; Condition?: Record<string, Record<string, unknown>> };
 
@@ -80,11 +80,14 @@ describe('sources without peering', () => {
   const template = withNestedStacks(buildStageWith(config).ingestion);
 
   test("the source admits the jobs' VPC range (the network stack's rule), not their security group", () => {
-    templateOf(buildStageWith(config).network).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      CidrIp: '10.40.0.0/20',
-      SourceSecurityGroupId: Match.absent(),
-      FromPort: 5432,
-    });
+    Template.fromStack(buildStageWith(config).network).hasResourceProperties(
+      'AWS::EC2::SecurityGroupIngress',
+      {
+        CidrIp: '10.40.0.0/20',
+        SourceSecurityGroupId: Match.absent(),
+        FromPort: 5432,
+      },
+    );
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { createConnection } from 'mysql2/promise';
-import { Client } from 'pg';
 import type * as DatabasesModule from '../../../lambda/freshness-probe/databases';
 import { bundleOptions } from '../../../scripts/bench/bundles';
+import { runOnLocalPostgres } from '../../helpers/local-postgres';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SUFFIX = `${process.pid}_${Date.now().toString(36)}`;
@@ -21,16 +21,6 @@ const PG_DATABASE = `fp_bundle_pg_${SUFFIX}`;
 let outdir: string;
 let bundledInputs: string[];
 let bundled: typeof DatabasesModule;
-
-async function pg(database: string, sql: string): Promise<void> {
-  const client = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'probe-bundle-'));
@@ -68,8 +58,8 @@ beforeAll(async () => {
     await my.end();
   }
 
-  await pg('postgres', `CREATE DATABASE ${PG_DATABASE}`);
-  await pg(
+  await runOnLocalPostgres('postgres', `CREATE DATABASE ${PG_DATABASE}`);
+  await runOnLocalPostgres(
     PG_DATABASE,
     `CREATE TABLE places (id int PRIMARY KEY, city text NOT NULL, changed_at timestamptz NOT NULL);
      INSERT INTO places VALUES (1, 'Zürich € 東京 🙂', '2024-05-01 07:03:02.456789+00');`,
@@ -84,7 +74,7 @@ afterAll(async () => {
   } finally {
     await my.end();
   }
-  await pg('postgres', `DROP DATABASE IF EXISTS ${PG_DATABASE} WITH (FORCE)`);
+  await runOnLocalPostgres('postgres', `DROP DATABASE IF EXISTS ${PG_DATABASE} WITH (FORCE)`);
 });
 
 describe("the probe's bundle", () => {

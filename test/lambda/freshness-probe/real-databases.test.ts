@@ -9,6 +9,7 @@ import type { ProbeInput, ProbeSource } from '../../../lambda/freshness-probe/co
 import { openDatabase } from '../../../lambda/freshness-probe/databases';
 import { runProbe, type Measurement, type ProbeDeps } from '../../../lambda/freshness-probe/probe';
 import { parseWatermark, type Watermark } from '../../../lambda/freshness-probe/watermark';
+import { runOnLocalPostgres } from '../../helpers/local-postgres';
 
 const SUFFIX = `${process.pid}_${Date.now().toString(36)}`;
 const PG_SOURCE = `fp_source_${SUFFIX}`;
@@ -17,16 +18,6 @@ const MY_SOURCE = `fp_my_${SUFFIX}`;
 const MINUTE = 60_000;
 
 let admin: Client;
-
-async function pg(database: string, sql: string): Promise<void> {
-  const client = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function pgValue(database: string, sql: string): Promise<string> {
   const client = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
@@ -170,14 +161,14 @@ beforeAll(async () => {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${PG_SOURCE}`);
   await admin.query(`CREATE DATABASE ${PG_REPLICA}`);
-  await pg(PG_SOURCE, TABLES);
-  await pg(
+  await runOnLocalPostgres(PG_SOURCE, TABLES);
+  await runOnLocalPostgres(
     PG_REPLICA,
     `${TABLES} CREATE SCHEMA ${MY_SOURCE};
     CREATE TABLE ${MY_SOURCE}.reservations (id bigint PRIMARY KEY, modified_at timestamp(6) NOT NULL);`,
   );
   // Source: sessions changed 40, 25 and 10 minutes ago; the replica has only the first.
-  await pg(
+  await runOnLocalPostgres(
     PG_SOURCE,
     `
     INSERT INTO sessions VALUES (1, now() - interval '40 minutes'), (2, now() - interval '25 minutes'), (3, now() - interval '10 minutes');
@@ -186,7 +177,7 @@ beforeAll(async () => {
     INSERT INTO shots SELECT generate_series(1, 10);
   `,
   );
-  await pg(
+  await runOnLocalPostgres(
     PG_REPLICA,
     `
     INSERT INTO sessions VALUES (1, now() - interval '40 minutes');
@@ -196,7 +187,7 @@ beforeAll(async () => {
   );
   // The replica's copy of caught_up has the same microseconds: a millisecond copy would show a lag.
   const newest = await pgValue(PG_SOURCE, `SELECT max(updated_at)::text AS v FROM caught_up`);
-  await pg(PG_REPLICA, `INSERT INTO caught_up VALUES (2, '${newest}')`);
+  await runOnLocalPostgres(PG_REPLICA, `INSERT INTO caught_up VALUES (2, '${newest}')`);
 
   const my = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
   try {
@@ -210,7 +201,7 @@ beforeAll(async () => {
     const [rows] = await my.query(
       `SELECT DATE_FORMAT(modified_at, '%Y-%m-%d %H:%i:%s.%f') AS v FROM ${MY_SOURCE}.reservations WHERE id = 1`,
     );
-    await pg(
+    await runOnLocalPostgres(
       PG_REPLICA,
       `INSERT INTO ${MY_SOURCE}.reservations VALUES (1, '${(rows as { v: string }[])[0].v}')`,
     );
