@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ConfigError, configErrorLines } from '../lib/config';
 import { main } from '../lib/main';
 import { BROKEN_ENVIRONMENTS } from './fixtures/broken-configs';
+import { runTsx } from './helpers/tsx';
 
 const ROOT = join(__dirname, '..');
 
@@ -47,7 +47,7 @@ describe('main, the app entry, on invalid configs', () => {
   });
 
   test('as a process: prints the lines on stderr, no stack trace, and exits 1', () => {
-    const result = spawnSync('npx', ['tsx', 'test/fixtures/broken-app.ts'], { cwd: ROOT, encoding: 'utf8' });
+    const result = runTsx(['test/fixtures/broken-app.ts'], { cwd: ROOT, encoding: 'utf8' });
     expect(result.stderr).not.toContain('    at ');
     expect(result.stderr.trimEnd().split('\n')).toEqual(EXPECTED_LINES);
     expect(result.stdout).toBe('');

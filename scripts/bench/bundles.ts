@@ -10,12 +10,12 @@ import {
   type Metafile,
   type Platform,
 } from 'esbuild';
-import { FRESHNESS_PROBE_SUBSTITUTIONS } from '../../lib/constructs/freshness-probe';
 import {
   esbuildAlias,
+  FRESHNESS_PROBE_SUBSTITUTIONS,
   NODE_FUNCTION_EXTERNALS,
   type ModuleSubstitutions,
-} from '../../lib/constructs/node-function';
+} from '../../lib/constructs/bundle-settings';
 
 /** Per-bundle size target: 150 KB of minified output. */
 export const BUNDLE_LIMIT_BYTES = 150 * 1024;

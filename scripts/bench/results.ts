@@ -54,7 +54,16 @@ export interface BenchResults {
   readonly targets: readonly TargetCheck[];
 }
 
-const TOOL_PACKAGES = ['aws-cdk', 'aws-cdk-lib', 'esbuild', 'tsx', 'typescript', 'jest'] as const;
+const TOOL_PACKAGES = [
+  'aws-cdk',
+  'aws-cdk-lib',
+  'esbuild',
+  'tsx',
+  'typescript',
+  'typescript-7',
+  'jest',
+  'jest-light-runner',
+] as const;
 
 export function machineInfo(loadAverageAtStart: readonly number[]): MachineInfo {
   const cores = cpus();

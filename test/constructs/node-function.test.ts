@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { FRESHNESS_PROBE_SUBSTITUTIONS } from '../../lib/constructs/freshness-probe';
+import { FRESHNESS_PROBE_SUBSTITUTIONS } from '../../lib/constructs/bundle-settings';
 import { LogsKey } from '../../lib/constructs/logs-key';
 import { NodeFunction, type NodeFunctionProps } from '../../lib/constructs/node-function';
 import { projectContext } from '../helpers/synth';
@@ -51,7 +51,8 @@ describe('NodeFunction bundling', () => {
     outdirs.push(outdir);
     const context = { ...projectContext() };
     delete context['aws:cdk:bundling-stacks'];
-    const app = new App({ outdir, context });
+    // Without the built-in template validation: about 3 s a synth, and the templates are not what this reads.
+    const app = new App({ outdir, context, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Functions', { env: { account: '111111111111', region: 'eu-west-1' } });
     const fn = new NodeFunction(stack, 'Function', {
       serviceName: props.handlerDir,

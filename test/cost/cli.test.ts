@@ -3,13 +3,13 @@
  * environments and the test prices; one run as a process checks that an error is one line on
  * stderr, exit 2, with no stack trace.
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { EnvironmentConfigInput } from '../../lib/config';
 import { estimateMonthlyCost } from '../../lib/cost/estimate';
 import type { PriceBook } from '../../lib/cost/prices';
 import { main, parseOptions, USAGE } from '../../scripts/cost/main';
 import { copyOf, devLike, prodLike } from '../fixtures/configs';
+import { runTsx } from '../helpers/tsx';
 import { contextOf, TEST_PRICES } from './support/prices';
 
 const ROOT = join(__dirname, '..', '..');
@@ -202,7 +202,7 @@ describe('errors exit 2 with one line naming the argument or value and what was 
   });
 
   test('as a process: one line on stderr, no stack trace, exit 2', () => {
-    const result = spawnSync('npx', ['tsx', 'scripts/cost.ts', '--env', 'staging'], {
+    const result = runTsx(['scripts/cost.ts', '--env', 'staging'], {
       cwd: ROOT,
       encoding: 'utf8',
     });

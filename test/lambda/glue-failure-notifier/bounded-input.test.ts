@@ -16,8 +16,9 @@ import {
   MAX_SUBJECT_LENGTH,
   SNS_MAX_MESSAGE_BYTES,
 } from '../../../lambda/glue-failure-notifier/message';
+import type * as Powertools from '../../../lambda/shared/powertools';
 import { glueEvent } from '../support/glue-events';
-import { lambdaContext, LAMBDA_TEST_ENV, setEnv } from '../support/lambda-env';
+import { coldStart, LAMBDA_TEST_ENV, lambdaContext, loaded, setEnv } from '../support/lambda-env';
 
 const JOB = 'trackman-dev-ingest-trackman-backend-public-shots';
 const KB300 = 300 * 1024;
@@ -34,7 +35,7 @@ let restoreEnv: () => void;
 let handler: (event: unknown, context: Context) => Promise<NotifierResult>;
 let logged: jest.SpyInstance[];
 
-beforeAll(async () => {
+beforeAll(() => {
   restoreEnv = setEnv({
     ...LAMBDA_TEST_ENV,
     POWERTOOLS_SERVICE_NAME: 'glue-failure-notifier',
@@ -42,12 +43,17 @@ beforeAll(async () => {
     JOB_TABLES: JSON.stringify({ [JOB]: { source: 'trackman-backend', table: 'public.shots' } }),
     GLUE_LOG_GROUP_PREFIX: undefined,
   });
-  ({ handler } = await import('../../../lambda/glue-failure-notifier'));
-  const { logger } = await import('../../../lambda/shared/powertools');
+  ({ handler } = coldStart<{ handler: typeof handler }>('glue-failure-notifier'));
+  const { logger } = loaded<typeof Powertools>('shared/powertools');
   logged = (['error', 'warn', 'info'] as const).map((level) => jest.spyOn(logger, level));
 });
 
-afterAll(() => restoreEnv());
+afterAll(() => {
+  restoreEnv();
+  jest.restoreAllMocks();
+  glue.restore();
+  sns.restore();
+});
 
 beforeEach(() => {
   glue.reset();

@@ -4,8 +4,9 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { NotifierResult } from '../../../lambda/glue-failure-notifier';
+import type * as Powertools from '../../../lambda/shared/powertools';
 import { glueEvent } from '../support/glue-events';
-import { lambdaContext, LAMBDA_TEST_ENV, setEnv } from '../support/lambda-env';
+import { coldStart, LAMBDA_TEST_ENV, lambdaContext, loaded, setEnv } from '../support/lambda-env';
 
 const JOB = 'trackman-dev-ingest-trackman-backend-public-shots';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111111111111:trackman-dev-alarms';
@@ -24,14 +25,19 @@ let restoreEnv: () => void;
 let handler: (event: unknown, context: Context) => Promise<NotifierResult>;
 let addMetric: jest.SpyInstance;
 
-beforeAll(async () => {
+beforeAll(() => {
   restoreEnv = setEnv(ENV);
-  ({ handler } = await import('../../../lambda/glue-failure-notifier'));
-  const { metrics } = await import('../../../lambda/shared/powertools');
+  ({ handler } = coldStart<{ handler: typeof handler }>('glue-failure-notifier'));
+  const { metrics } = loaded<typeof Powertools>('shared/powertools');
   addMetric = jest.spyOn(metrics, 'addMetric');
 });
 
-afterAll(() => restoreEnv());
+afterAll(() => {
+  restoreEnv();
+  jest.restoreAllMocks();
+  glue.restore();
+  sns.restore();
+});
 
 beforeEach(() => {
   glue.reset();
@@ -152,14 +158,12 @@ describe('glue-failure-notifier handler', () => {
     expect(glue.calls()).toHaveLength(0);
   });
 
-  it('fails at load with a clear message when the environment is wrong', async () => {
+  it('fails at load with a clear message when the environment is wrong', () => {
     const restore = setEnv({ TOPIC_ARN: 'trackman-dev-alarms' });
     try {
-      await jest.isolateModulesAsync(async () => {
-        await expect(import('../../../lambda/glue-failure-notifier')).rejects.toThrow(
-          'Invalid environment of the glue-failure-notifier function:\n  - TOPIC_ARN: expected the ARN of a standard SNS topic',
-        );
-      });
+      expect(() => coldStart('glue-failure-notifier')).toThrow(
+        'Invalid environment of the glue-failure-notifier function:\n  - TOPIC_ARN: expected the ARN of a standard SNS topic',
+      );
     } finally {
       restore();
     }

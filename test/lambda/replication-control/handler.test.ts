@@ -22,7 +22,7 @@ import 'aws-sdk-client-mock-jest';
 import type { OnEventResult } from '../../../lambda/replication-control';
 import { MAX_REASON_LENGTH, OWN_DEADLINE_SECONDS } from '../../../lambda/replication-control/contract';
 import { ValidationError } from '../../../lambda/shared/validation';
-import { lambdaContext, LAMBDA_TEST_ENV, setEnv } from '../support/lambda-env';
+import { coldStart, LAMBDA_TEST_ENV, lambdaContext, setEnv } from '../support/lambda-env';
 
 const CONFIG_ARN = 'arn:aws:dms:eu-west-1:111111111111:replication-config:ABCDEFGHIJKLMNOP';
 const TASK_ARN = 'arn:aws:dms:eu-west-1:111111111111:task:QRSTUVWXYZ012345';
@@ -34,11 +34,15 @@ const context = lambdaContext('replication-control');
 let restoreEnv: () => void;
 let handler: (event: unknown, context: Context) => Promise<unknown>;
 
-beforeAll(async () => {
+beforeAll(() => {
   restoreEnv = setEnv({ ...LAMBDA_TEST_ENV, POWERTOOLS_SERVICE_NAME: 'replication-control' });
-  ({ handler } = await import('../../../lambda/replication-control'));
+  ({ handler } = coldStart<{ handler: typeof handler }>('replication-control'));
 });
-afterAll(() => restoreEnv());
+afterAll(() => {
+  restoreEnv();
+  jest.restoreAllMocks();
+  dms.restore();
+});
 beforeEach(() => dms.reset());
 
 type Role = 'BeforeChange' | 'AfterChange';

@@ -7,10 +7,11 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import type * as Powertools from '../../../lambda/shared/powertools';
 import { MAX_PROBLEMS, ValidationError } from '../../../lambda/shared/validation';
 import type { StartIngestionResult } from '../../../lambda/start-ingestion';
 import { INGESTION_TABLES, STATE_MACHINE_ARN } from '../support/ingestion-tables';
-import { lambdaContext, LAMBDA_TEST_ENV, setEnv } from '../support/lambda-env';
+import { coldStart, LAMBDA_TEST_ENV, lambdaContext, loaded, setEnv } from '../support/lambda-env';
 
 const MB3 = 3 * 1024 * 1024;
 /** JSON.stringify shows nothing of an Error; the logger prints its name, message and stack. */
@@ -25,7 +26,7 @@ let restoreEnv: () => void;
 let handler: (event: unknown, context: Context) => Promise<StartIngestionResult>;
 let logged: jest.SpyInstance[];
 
-beforeAll(async () => {
+beforeAll(() => {
   restoreEnv = setEnv({
     ...LAMBDA_TEST_ENV,
     POWERTOOLS_SERVICE_NAME: 'start-ingestion',
@@ -33,12 +34,16 @@ beforeAll(async () => {
     INGESTION_TABLES: JSON.stringify(INGESTION_TABLES),
     DEDUP_WINDOW_SECONDS: '60',
   });
-  ({ handler } = await import('../../../lambda/start-ingestion'));
-  const { logger } = await import('../../../lambda/shared/powertools');
+  ({ handler } = coldStart<{ handler: typeof handler }>('start-ingestion'));
+  const { logger } = loaded<typeof Powertools>('shared/powertools');
   logged = (['error', 'warn', 'info'] as const).map((level) => jest.spyOn(logger, level));
 });
 
-afterAll(() => restoreEnv());
+afterAll(() => {
+  restoreEnv();
+  jest.restoreAllMocks();
+  sfn.restore();
+});
 
 beforeEach(() => {
   sfn.reset();

@@ -7,9 +7,10 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import type * as Powertools from '../../../lambda/shared/powertools';
 import type { StartIngestionResult } from '../../../lambda/start-ingestion';
 import { INGESTION_TABLES, STATE_MACHINE_ARN } from '../support/ingestion-tables';
-import { lambdaContext, LAMBDA_TEST_ENV, setEnv } from '../support/lambda-env';
+import { coldStart, LAMBDA_TEST_ENV, lambdaContext, loaded, setEnv } from '../support/lambda-env';
 
 const ENV = {
   ...LAMBDA_TEST_ENV,
@@ -29,15 +30,19 @@ let addMetric: jest.SpyInstance;
 let addDimension: jest.SpyInstance;
 let dateNow: jest.SpyInstance;
 
-beforeAll(async () => {
+beforeAll(() => {
   restoreEnv = setEnv(ENV);
-  ({ handler } = await import('../../../lambda/start-ingestion'));
-  const { metrics } = await import('../../../lambda/shared/powertools');
+  ({ handler } = coldStart<{ handler: typeof handler }>('start-ingestion'));
+  const { metrics } = loaded<typeof Powertools>('shared/powertools');
   addMetric = jest.spyOn(metrics, 'addMetric');
   addDimension = jest.spyOn(metrics, 'addDimension');
 });
 
-afterAll(() => restoreEnv());
+afterAll(() => {
+  restoreEnv();
+  jest.restoreAllMocks();
+  sfn.restore();
+});
 
 beforeEach(() => {
   sfn.reset();
@@ -250,14 +255,12 @@ describe('start-ingestion handler: environment', () => {
       { DEDUP_WINDOW_SECONDS: '-5' },
       'DEDUP_WINDOW_SECONDS: expected a whole number of seconds from 1 to 86400; received "-5"',
     ],
-  ])('fails at load with %s', async (_case, overrides, message) => {
+  ])('fails at load with %s', (_case, overrides, message) => {
     const restore = setEnv(overrides);
     try {
-      await jest.isolateModulesAsync(async () => {
-        await expect(import('../../../lambda/start-ingestion')).rejects.toThrow(
-          `Invalid environment of the start-ingestion function:\n  - ${message}`,
-        );
-      });
+      expect(() => coldStart('start-ingestion')).toThrow(
+        `Invalid environment of the start-ingestion function:\n  - ${message}`,
+      );
     } finally {
       restore();
     }

@@ -2,6 +2,7 @@
  * Helpers for handler tests: a Lambda context, and an environment that is set
  * for a test file and put back afterwards.
  */
+import { join, sep } from 'node:path';
 import type { Context } from 'aws-lambda';
 
 /**
@@ -45,4 +46,36 @@ export function lambdaContext(functionName: string): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+const LAMBDA_ROOT = join(__dirname, '..', '..', '..', 'lambda');
+
+/** The shared module that configures Powertools from process.env when it loads. */
+const POWERTOOLS = join(LAMBDA_ROOT, 'shared', 'powertools.ts');
+
+/**
+ * Loads a function's module as a cold start would: the modules that read
+ * process.env when they load (the function's directory, `lambda/<function>/`,
+ * and `lambda/shared/powertools.ts`) are dropped from the require cache first,
+ * so they read this file's environment now. Test files share one module cache
+ * per worker process (jest-light-runner, see jest.config.js); without this a
+ * file would get the handler, or the logger and metrics, that an earlier file
+ * loaded under another environment. The rest of `lambda/shared` is kept: its
+ * error classes must stay the ones the test imports. Take the logger and
+ * metrics with `loaded('shared/powertools')` after the cold start. Node leaves
+ * a module that throws at load out of the cache, so a failed cold start leaves
+ * nothing behind.
+ */
+export function coldStart<T>(functionName: string): T {
+  const directory = join(LAMBDA_ROOT, functionName) + sep;
+  for (const id of Object.keys(require.cache)) {
+    if (id.startsWith(directory) || id === POWERTOOLS) delete require.cache[id];
+  }
+  return loaded<T>(functionName);
+}
+
+/** A module under lambda/, such as `shared/powertools`, as this worker loaded it. */
+export function loaded<T>(relativePath: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a cold start works on Node's require cache
+  return require(join(LAMBDA_ROOT, relativePath)) as T;
 }
