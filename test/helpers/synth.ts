@@ -49,11 +49,37 @@ export function buildStage(environment: string): EnvironmentStage {
 }
 
 /**
- * Builds a stage from a config that is not one of the shipped environments,
- * such as a fixture of test/fixtures/configs.ts (validated first, registered
- * under its own name).
+ * Stages built by buildStageWith, by environment name and config, for the
+ * life of the worker process. Test files share a worker's module cache
+ * (jest.config.js), and the template suites build the same few fixtures
+ * (devLike, prodLike, ...) dozens of times a run; each build and its first
+ * synth cost a few tenths of a second. A stage from here is read-only: a test
+ * that adds constructs, aspects or annotations to it would change what other
+ * files read, so such a test builds its own stage with buildFreshStageWith.
+ * (CDK refuses a construct added after the stage has synthesized.)
+ */
+const sharedStages = new Map<string, EnvironmentStage>();
+
+/**
+ * A stage from a config that is not one of the shipped environments, such as
+ * a fixture of test/fixtures/configs.ts (validated first, registered under its
+ * own name); the same stage object for an equal config (see sharedStages).
  */
 export function buildStageWith(input: EnvironmentConfigInput, environment = input.name): EnvironmentStage {
+  const key = JSON.stringify([environment, input]);
+  let stage = sharedStages.get(key);
+  if (stage === undefined) {
+    stage = buildFreshStageWith(input, environment);
+    sharedStages.set(key, stage);
+  }
+  return stage;
+}
+
+/** A new stage from a config, like buildStageWith, for a test that changes what it builds. */
+export function buildFreshStageWith(
+  input: EnvironmentConfigInput,
+  environment = input.name,
+): EnvironmentStage {
   const app = new App({
     context: { ...projectContext(), ...FIXTURE_LOOKUPS },
     builtinCloudFormationValidation: false,

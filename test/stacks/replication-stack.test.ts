@@ -3,7 +3,7 @@ import type { EnvironmentConfigInput } from '../../lib/config';
 import { validateConfig } from '../../lib/config';
 import { replicationSettings, tableMappings } from '../../lib/config/replication-mapping';
 import { copyOf, DEV_ACCOUNT, devLike, prodLike, REGION, twoSources } from '../fixtures/configs';
-import { buildStageWith } from '../helpers/synth';
+import { buildFreshStageWith, buildStageWith } from '../helpers/synth';
 
 const templateOf = (config: EnvironmentConfigInput): Template => {
   const stage = buildStageWith(config);
@@ -92,8 +92,9 @@ describe('replication stack: prod against dev (DMS Serverless)', () => {
     const idOf = (template: Template) =>
       Object.keys(template.findResources('AWS::DMS::ReplicationConfig'))[0];
     expect(idOf(Template.fromStack(buildStageWith(bigger).replication!))).not.toBe(idOf(prod));
-    // The same config synthesized twice keeps its id: the hash takes no token text.
-    expect(idOf(Template.fromStack(buildStageWith(prodLike).replication!))).toBe(idOf(prod));
+    // The same config built and synthesized again (a new stage, not the shared one) keeps its id: the
+    // hash takes no token text.
+    expect(idOf(Template.fromStack(buildFreshStageWith(prodLike).replication!))).toBe(idOf(prod));
   });
 
   test('PostgreSQL sources capture no DDL: no audit table or event trigger in production', () => {
