@@ -21,7 +21,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   runner: 'jest-light-runner/child-process',
   // TypeScript is compiled by tsx's loader (esbuild), registered once per worker.
-  setupFiles: ['<rootDir>/test/setup/register-tsx.mjs'],
+  setupFiles: ['<rootDir>/test/setup/register-tsx.mjs', '<rootDir>/test/setup/quiet-sdk.mjs'],
   // The files that take longest start first, cache or no cache.
   testSequencer: '<rootDir>/test/setup/sequencer.js',
   snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
