@@ -73,5 +73,41 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // jest-light-runner (jest.config.js) does not run these: each would pass or fail without
+    // checking what it claims.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['assertions', 'hasAssertions'].map((property) => ({
+          object: 'expect',
+          property,
+          message: 'jest-light-runner never checks the assertion count: assert on the value instead.',
+        })),
+        ...[
+          'mock',
+          'unmock',
+          'doMock',
+          'isolateModules',
+          'isolateModulesAsync',
+          'resetModules',
+          'setTimeout',
+        ].map((property) => ({
+          object: 'jest',
+          property,
+          message:
+            'jest-light-runner has no module registry or per-test timeout (jest.config.js); for a handler, use coldStart().',
+        })),
+        ...['failing', 'todo', 'concurrent'].flatMap((property) =>
+          ['test', 'it'].map((object) => ({
+            object,
+            property,
+            message: 'jest-light-runner does not run this kind of test (jest.config.js).',
+          })),
+        ),
+      ],
+    },
+  },
   prettier,
 );

@@ -49,28 +49,41 @@ export function buildStage(environment: string): EnvironmentStage {
 }
 
 /**
- * Stages built by buildStageWith, by environment name and config, for the
- * life of the worker process. Test files share a worker's module cache
- * (jest.config.js), and the template suites build the same few fixtures
- * (devLike, prodLike, ...) dozens of times a run; each build and its first
- * synth cost a few tenths of a second. A stage from here is read-only: a test
- * that adds constructs, aspects or annotations to it would change what other
- * files read, so such a test builds its own stage with buildFreshStageWith.
- * (CDK refuses a construct added after the stage has synthesized.)
+ * Stages of the frozen fixtures (test/fixtures/configs.ts: devLike, prodLike,
+ * twoSources), by fixture and environment name, for the life of the worker
+ * process. Test files share a worker's module cache (jest.config.js), and the
+ * template suites built devLike 17 times and prodLike 14 times a run, each
+ * build and synth costing a few tenths of a second. A stage is synthesized
+ * when it is kept and its templates are frozen, so a test that changes one
+ * throws instead of changing what other files read, and CDK refuses a
+ * construct added to a synthesized stage. Aspects, tags and overrides added
+ * later are not caught: a test that changes what it builds takes
+ * buildFreshStageWith.
  */
-const sharedStages = new Map<string, EnvironmentStage>();
+const sharedStages = new WeakMap<EnvironmentConfigInput, Map<string, EnvironmentStage>>();
+
+function freezeDeep(value: unknown): void {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) freezeDeep(inner);
+    Object.freeze(value);
+  }
+}
 
 /**
  * A stage from a config that is not one of the shipped environments, such as
  * a fixture of test/fixtures/configs.ts (validated first, registered under its
- * own name); the same stage object for an equal config (see sharedStages).
+ * own name). A frozen fixture gives the same stage every time (sharedStages);
+ * any other config, such as a copyOf() changed by the test, a new one.
  */
 export function buildStageWith(input: EnvironmentConfigInput, environment = input.name): EnvironmentStage {
-  const key = JSON.stringify([environment, input]);
-  let stage = sharedStages.get(key);
+  if (!Object.isFrozen(input)) return buildFreshStageWith(input, environment);
+  const byEnvironment = sharedStages.get(input) ?? new Map<string, EnvironmentStage>();
+  sharedStages.set(input, byEnvironment);
+  let stage = byEnvironment.get(environment);
   if (stage === undefined) {
     stage = buildFreshStageWith(input, environment);
-    sharedStages.set(key, stage);
+    for (const stack of stage.synth().stacksRecursively) freezeDeep(stack.template);
+    byEnvironment.set(environment, stage);
   }
   return stage;
 }

@@ -199,6 +199,8 @@ describe('credentials', () => {
 describe('Secrets Manager', () => {
   const secretsManager = mockClient(SecretsManagerClient);
   afterEach(() => secretsManager.reset());
+  // The worker runs other files after this one (jest.config.js): give them the real client back.
+  afterAll(() => secretsManager.restore());
 
   test('reads username and password from the JSON secret, in the region of its ARN', async () => {
     secretsManager

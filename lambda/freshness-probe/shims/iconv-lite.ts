@@ -1,6 +1,6 @@
 /**
  * Stands in for `iconv-lite` (about 480 KB of character tables) in the probe's bundle; the
- * substitution is FRESHNESS_PROBE_SUBSTITUTIONS in lib/constructs/freshness-probe.ts. Tests
+ * substitution is FRESHNESS_PROBE_SUBSTITUTIONS in lib/constructs/bundle-settings.ts. Tests
  * that run the probe from source still load the real package.
  *
  * mysql2 (lib/parsers/string.js) calls `getDecoder` and `getEncoder`, and only for an encoding

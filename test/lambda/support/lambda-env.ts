@@ -62,16 +62,27 @@ const POWERTOOLS = join(LAMBDA_ROOT, 'shared', 'powertools.ts');
  * file would get the handler, or the logger and metrics, that an earlier file
  * loaded under another environment. The rest of `lambda/shared` is kept: its
  * error classes must stay the ones the test imports. Take the logger and
- * metrics with `loaded('shared/powertools')` after the cold start. Node leaves
- * a module that throws at load out of the cache, so a failed cold start leaves
- * nothing behind.
+ * metrics with `loaded('shared/powertools')` after the cold start.
+ *
+ * A cold start that throws (a test of a bad environment) puts the cache back
+ * as it was, so the handler and Powertools instances the file loaded before
+ * stay the ones `loaded()` returns.
  */
 export function coldStart<T>(functionName: string): T {
   const directory = join(LAMBDA_ROOT, functionName) + sep;
-  for (const id of Object.keys(require.cache)) {
-    if (id.startsWith(directory) || id === POWERTOOLS) delete require.cache[id];
+  const dropped = Object.entries(require.cache).filter(
+    ([id]) => id.startsWith(directory) || id === POWERTOOLS,
+  );
+  for (const [id] of dropped) delete require.cache[id];
+  try {
+    return loaded<T>(functionName);
+  } catch (error) {
+    for (const id of Object.keys(require.cache)) {
+      if (id.startsWith(directory) || id === POWERTOOLS) delete require.cache[id];
+    }
+    for (const [id, module] of dropped) require.cache[id] = module;
+    throw error;
   }
-  return loaded<T>(functionName);
 }
 
 /** A module under lambda/, such as `shared/powertools`, as this worker loaded it. */
