@@ -4,7 +4,6 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -13,7 +12,6 @@ import { lakeBucketName, PROJECT_TAG, type EnvironmentConfig } from '../config';
 import { replicationBudget } from '../config/replication-budget';
 import { AuditTrail } from '../constructs/audit-trail';
 import { DataBackup } from '../constructs/backup-plan';
-import type { DatabaseRestoreTarget } from '../constructs/backup-restore-testing';
 import {
   DatabaseAlarms,
   FunctionAlarms,
@@ -28,6 +26,7 @@ import { PlatformDashboard } from '../constructs/platform-dashboard';
 import type { ReplicaDatabaseTarget } from '../constructs/replica-database';
 import { sourceReach } from '../constructs/source-reach';
 import { logRetention, removalPolicy } from './policies';
+import type { CreatedReplicaDatabase } from './replica-database-stack';
 
 export interface OperationsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -55,10 +54,8 @@ export interface OperationsStackProps extends StackProps {
    * measures the lake only and there are no database alarms
    */
   readonly replica?: ReplicaDatabaseTarget;
-  /** The RDS instance of a created dataengineering-db. @default - none: an existing database's owner monitors it */
-  readonly replicaInstance?: rds.IDatabaseInstance;
-  /** Where restore tests of that instance put their copy; given with replicaInstance. @default - none */
-  readonly replicaRestoreTarget?: DatabaseRestoreTarget;
+  /** A dataengineering-db this app created. @default - none: an existing database's owner monitors and backs it up */
+  readonly createdReplica?: CreatedReplicaDatabase;
   /** The DMS replications (replication stack); the dashboard graphs their latency when there are any. @default - none */
   readonly replications?: readonly DmsReplication[];
 }
@@ -142,9 +139,9 @@ export class OperationsStack extends Stack {
       }).alarm,
     );
     const database = config.replication.database;
-    if (props.replicaInstance !== undefined && database.mode === 'create') {
+    if (props.createdReplica !== undefined && database.mode === 'create') {
       const made = new DatabaseAlarms(this, 'DatabaseAlarms', {
-        instance: props.replicaInstance,
+        instance: props.createdReplica.instance,
         instanceClass: database.instanceClass,
         allocatedStorageGiB: database.allocatedStorageGiB,
         description: `dataengineering-db (${config.name})`,
@@ -161,8 +158,11 @@ export class OperationsStack extends Stack {
       vaultName: `trackman-${config.name}-backup`,
       lakeBucket,
       database:
-        props.replicaInstance !== undefined && database.mode === 'create'
-          ? { instanceArn: props.replicaInstance.instanceArn, restoreInto: restoreTargetOf(props) }
+        props.createdReplica !== undefined && database.mode === 'create'
+          ? {
+              instanceArn: props.createdReplica.instance.instanceArn,
+              restoreInto: props.createdReplica.restoreTarget,
+            }
           : undefined,
       alarmTopic: topic,
       config,
@@ -218,7 +218,7 @@ export class OperationsStack extends Stack {
               thresholdSeconds: replicationBudget(config).thresholdSeconds,
             }
           : undefined,
-      database: props.replicaInstance,
+      database: props.createdReplica?.instance,
       lakeBucketName: lakeBucketName(config),
       monthlyBudgetUsd: config.monthlyBudgetUsd,
       alarms,
@@ -228,11 +228,4 @@ export class OperationsStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=trackman-${config.name}-platform`,
     });
   }
-}
-
-function restoreTargetOf(props: OperationsStackProps): DatabaseRestoreTarget {
-  if (props.replicaRestoreTarget === undefined) {
-    throw new Error('OperationsStack: replicaInstance is given without replicaRestoreTarget');
-  }
-  return props.replicaRestoreTarget;
 }

@@ -26,16 +26,21 @@ export interface ReplicaDatabaseStackProps extends StackProps {
  *
  * Construct ids here are a contract: renaming one replaces the database (tests pin the logical ids).
  */
+/** A dataengineering-db this app created: what operations monitors, backs up and restore-tests. */
+export interface CreatedReplicaDatabase {
+  readonly instance: rds.IDatabaseInstance;
+  /** Where its restore tests put a restored copy. */
+  readonly restoreTarget: DatabaseRestoreTarget;
+}
+
 export class ReplicaDatabaseStack extends Stack implements ReplicaDatabaseTarget {
   public readonly endpoint: { readonly host: string; readonly port: number };
   public readonly databaseName: string;
   public readonly secret: secretsmanager.ISecret;
   public readonly secretKey?: kms.IKey;
   public readonly securityGroup: ec2.ISecurityGroup;
-  /** The RDS instance; undefined when the database exists already. */
-  public readonly instance?: rds.DatabaseInstance;
-  /** Where its restore tests put a restored copy; undefined when the database exists already. */
-  public readonly restoreTarget?: DatabaseRestoreTarget;
+  /** The database this app created; undefined when it exists already. */
+  public readonly created?: CreatedReplicaDatabase;
 
   constructor(scope: Construct, id: string, props: ReplicaDatabaseStackProps) {
     super(scope, id, props);
@@ -53,8 +58,7 @@ export class ReplicaDatabaseStack extends Stack implements ReplicaDatabaseTarget
         logRetention: logRetention(config),
         removalPolicy: removalPolicy(config),
       });
-      this.instance = created.instance;
-      this.restoreTarget = created.restoreTarget;
+      this.created = created;
       target = created;
     } else {
       target = new ExistingReplicaDatabase(this, 'Database', {

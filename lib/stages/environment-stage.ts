@@ -129,8 +129,7 @@ export class EnvironmentStage extends Stage {
           'glue-failure-notifier': this.ingestion.triggers.failureNotifier.function,
         },
         replica: this.replicaDatabase,
-        replicaInstance: this.replicaDatabase?.instance,
-        replicaRestoreTarget: this.replicaDatabase?.restoreTarget,
+        createdReplica: this.replicaDatabase?.created,
         replications: this.replication?.replications,
       }),
     );

@@ -5,7 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { validateConfig, type EnvironmentConfigInput } from '../../lib/config';
 import { EnvironmentStage } from '../../lib/stages/environment-stage';
-import { FIXTURE_LOOKUPS } from '../fixtures/configs';
+import { FIXTURE_LOOKUPS, frozen } from '../fixtures/configs';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -62,13 +62,6 @@ export function buildStage(environment: string): EnvironmentStage {
  */
 const sharedStages = new WeakMap<EnvironmentConfigInput, Map<string, EnvironmentStage>>();
 
-function freezeDeep(value: unknown): void {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) freezeDeep(inner);
-    Object.freeze(value);
-  }
-}
-
 /**
  * A stage from a config that is not one of the shipped environments, such as
  * a fixture of test/fixtures/configs.ts (validated first, registered under its
@@ -82,7 +75,7 @@ export function buildStageWith(input: EnvironmentConfigInput, environment = inpu
   let stage = byEnvironment.get(environment);
   if (stage === undefined) {
     stage = buildFreshStageWith(input, environment);
-    for (const stack of stage.synth().stacksRecursively) freezeDeep(stack.template);
+    for (const stack of stage.synth().stacksRecursively) frozen(stack.template);
     byEnvironment.set(environment, stage);
   }
   return stage;

@@ -363,7 +363,7 @@ describe('restore tests of dataengineering-db (prod fixture)', () => {
       expect(read.StackName).toBe(database.stackName);
       return databaseTemplate.Outputs[read.OutputName].Value;
     };
-    const restoreTarget = database.restoreTarget!;
+    const restoreTarget = database.created!.restoreTarget;
     expect(exported(overrides.dbSubnetGroupName)).toEqual(database.resolve(restoreTarget.subnetGroupName));
     expect(exported(overrides.dbParameterGroupName)).toEqual(
       database.resolve(restoreTarget.parameterGroupName),
@@ -391,7 +391,7 @@ describe('dataengineering-db exists already', () => {
   const template = Template.fromStack(stage.operations);
 
   test('no restore testing of it: the app has no restore target for a database it does not own', () => {
-    expect(stage.replicaDatabase!.restoreTarget).toBeUndefined();
+    expect(stage.replicaDatabase!.created).toBeUndefined();
     template.resourceCountIs('AWS::Backup::RestoreTestingSelection', 0);
   });
 

@@ -382,7 +382,7 @@ describe("mode 'existing'", () => {
     expect(stack.secret.secretArn).toBe(secretArn);
     expect(stack.secretKey?.keyArn).toBe(keyArn);
     expect(stack.securityGroup.securityGroupId).toBe('sg-0bbbbbbbbbbbbbbb1');
-    expect(stack.instance).toBeUndefined();
+    expect(stack.created).toBeUndefined();
   });
 
   test('without a key ARN the secret uses the AWS managed key', () => {
